@@ -1,0 +1,173 @@
+"""`metastudio-conformance`: run the suite against a target, or serve the reference server.
+
+Exit codes of `run`: 0 every requirement that ran passed, 1 conformance failures, 2 usage
+or configuration error, 3 target unreachable, 4 the suite itself broke (error status).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_SUITE_ERROR = 0, 1, 2, 3, 4
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line and exit 2, as for every usage problem
+        self.exit(EXIT_USAGE, f"metastudio-conformance: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="metastudio-conformance", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    run = commands.add_parser("run", help="run the conformance suite (default target: the "
+                              "bundled reference server)")
+    run.add_argument("--target", help="base URL of the server under test (METASTUDIO_TARGET)")
+    run.add_argument("--project-id", dest="project_id", help="project id (METASTUDIO_PROJECT_ID)")
+    run.add_argument("--token", help="IAM token (prefer METASTUDIO_TOKEN)")
+    run.add_argument("--ak", help="access key (METASTUDIO_AK)")
+    run.add_argument("--sk", help="secret key (prefer METASTUDIO_SK)")
+    run.add_argument("--tenant", choices=("standard", "na"), help="tenant kind (default standard)")
+    run.add_argument("--profile", help="YAML profile with any of the settings")
+    run.add_argument("--seed", type=int, help="make the run repeatable")
+    run.add_argument("--max-examples", dest="max_examples", type=int,
+                     help="examples per property test (default 40)")
+    run.add_argument("--report-dir", dest="report_dir", help="where reports go (default reports)")
+    run.add_argument("--no-control", dest="control", action="store_const", const=False,
+                     help="never use the test-control interface")
+    run.add_argument("-k", dest="select", help="run only tests matching this pytest expression")
+    serve = commands.add_parser("serve", help="run the bundled reference server",
+                                add_help=False)
+    serve.add_argument("serve_args", nargs=argparse.REMAINDER)
+    commands.add_parser("requirements", help="list the requirements of the oracle")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:  # every option belongs to the reference server
+        from reference_server.__main__ import main as serve
+
+        return serve(argv[1:])
+    args = build_parser().parse_args(argv)
+    if args.command == "requirements":
+        from conformance.requirements import REQUIREMENTS
+
+        for requirement in REQUIREMENTS.values():
+            print(f"{requirement.id:<8} {requirement.title}  [{requirement.source}]")
+        return EXIT_OK
+    if args.command != "run":
+        build_parser().print_help()
+        return EXIT_USAGE
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print("metastudio-conformance: interrupted", file=sys.stderr)
+        return 130
+
+
+def run(args: argparse.Namespace) -> int:
+    from conformance import config, results, target
+
+    for secret in ("token", "sk"):
+        if getattr(args, secret):
+            print(f"warning: --{secret} on the command line is visible to other users of this "
+                  f"machine; prefer METASTUDIO_{secret.upper()}", file=sys.stderr)
+    try:
+        settings = config.resolve(vars(args))
+    except config.ConfigError as exc:
+        return _fail(EXIT_USAGE, str(exc))
+    settings = replace(settings, seed=random.randrange(2**31) if settings.seed is None
+                       else settings.seed)
+    report_dir = settings.report_dir
+    report_dir.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    try:
+        with _target(settings, report_dir) as settings:
+            target.preflight(settings)
+            plugin, code = _run_pytest(settings, args.select)
+    except target.TargetUnreachable as exc:
+        return _fail(EXIT_UNREACHABLE, f"target unreachable: {exc}")
+    except target.ReferenceServerFailed as exc:
+        return _fail(EXIT_SUITE_ERROR, str(exc))
+    rows = plugin.recorder.summary()
+    results.write(report_dir / "results.json", rows, settings, settings.seed, started)
+    return _exit_code(code, rows, settings, args)
+
+
+def _target(settings, report_dir: Path):
+    from conformance import target
+
+    if settings.target is not None:
+        return contextlib.nullcontext(settings)
+    return target.reference_server(settings, log_path=report_dir / "reference-server.log")
+
+
+def _run_pytest(settings, select: str | None):
+    import hypothesis
+    import pytest
+
+    from conformance.plugin import ConformancePlugin
+
+    hypothesis.settings.register_profile(
+        "metastudio-conformance",
+        max_examples=settings.max_examples,
+        deadline=None,
+        database=None,  # the seed, not a local database, makes a run repeatable
+        suppress_health_check=list(hypothesis.HealthCheck),
+    )
+    hypothesis.settings.load_profile("metastudio-conformance")
+    plugin = ConformancePlugin(settings)
+    report_dir = settings.report_dir
+    arguments = [
+        str(SUITE_DIR), "-c", os.devnull, "--rootdir", str(SUITE_DIR),
+        "-p", "no:cacheprovider", "-q", "--tb=short", "-W", "ignore::DeprecationWarning",
+        f"--hypothesis-seed={settings.seed}",
+        f"--alluredir={report_dir / 'allure-results'}", "--clean-alluredir",
+        f"--junitxml={report_dir / 'junit.xml'}",
+    ]
+    if select:
+        arguments += ["-k", select]
+    code = pytest.main(arguments, plugins=[plugin])
+    return plugin, int(code)
+
+
+def _exit_code(code: int, rows: dict, settings, args) -> int:
+    statuses = {row["status"] for row in rows.values()}
+    if "fail" in statuses:
+        failed = ", ".join(rid for rid, row in rows.items() if row["status"] == "fail")
+        print(f"conformance failures: {failed}", file=sys.stderr)
+        print(f"replay: {_replay_command(settings, args)}", file=sys.stderr)
+        return EXIT_FAIL
+    if code == 5:
+        return _fail(EXIT_USAGE, "no test matched the selection")
+    if code in (2, 3, 4):  # interrupted, internal error, usage error
+        return _fail(EXIT_SUITE_ERROR if code == 3 else EXIT_USAGE, f"pytest exited with {code}")
+    if "error" in statuses or code != 0:
+        return _fail(EXIT_SUITE_ERROR, "the suite could not complete; see results.json")
+    return EXIT_OK
+
+
+def _replay_command(settings, args) -> str:
+    parts = ["metastudio-conformance", "run", "--seed", str(settings.seed)]
+    for option in ("target", "project_id", "tenant", "profile", "max_examples"):
+        value = getattr(args, option, None)
+        if value is not None:
+            parts += ["--" + option.replace("_", "-"), str(value)]
+    return " ".join(parts)
+
+
+def _fail(code: int, message: str) -> int:
+    print(f"metastudio-conformance: {message}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

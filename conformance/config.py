@@ -1,0 +1,169 @@
+"""Run settings: command line over environment over profile file, validated up front.
+
+Every problem becomes a `ConfigError` with one line that says what is wrong and how to fix
+it; the CLI turns it into exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+TENANTS = ("standard", "na")
+ENV_PREFIX = "METASTUDIO_"
+SECRET_FIELDS = ("token", "sk")
+_PROJECT_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+
+
+class ConfigError(Exception):
+    """A usage or configuration problem, reported as one line with exit code 2."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    target: str | None = None  # None: start the bundled reference server
+    project_id: str | None = None
+    token: str | None = None
+    ak: str | None = None
+    sk: str | None = None
+    tenant: str = "standard"
+    app_user_id: str | None = None
+    seed: int | None = None
+    max_examples: int = 40
+    control: bool | None = None  # None: use the control interface where the target has it
+    report_dir: Path = Path("reports")
+    request_timeout: float = 10.0
+    suite_args: tuple[str, ...] = field(default=())
+
+    @property
+    def auth_kind(self) -> str:
+        if self.ak:
+            return "aksk"
+        return "token" if self.token else "none"
+
+    def public(self) -> dict[str, Any]:
+        """The settings fit for artifacts: secrets replaced, never printed."""
+        shown = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name in SECRET_FIELDS and value:
+                value = "[redacted]"
+            shown[item.name] = str(value) if isinstance(value, Path) else value
+        shown.pop("suite_args")
+        return shown
+
+
+_KEYS = {item.name for item in fields(Settings)} - {"suite_args"}
+
+
+def load_profile(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a YAML profile; unknown keys and malformed files are configuration errors."""
+    profile = Path(path)
+    try:
+        data = yaml.safe_load(profile.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"profile {profile} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"profile {profile} cannot be read: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"profile {profile} is not valid YAML{where}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"profile {profile} must be a mapping of settings, not a list or text")
+    keys = {str(key).replace("-", "_"): value for key, value in data.items()}
+    unknown = sorted(set(keys) - _KEYS)
+    if unknown:
+        raise ConfigError(
+            f"profile {profile} has unknown key(s) {', '.join(unknown)}; "
+            f"known keys: {', '.join(sorted(_KEYS))}"
+        )
+    return keys
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    environ = os.environ if environ is None else environ
+    found = {}
+    for key in _KEYS:
+        value = environ.get(ENV_PREFIX + key.upper())
+        if value not in (None, ""):
+            found[key] = value
+    return found
+
+
+def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Settings:
+    """Merge the three sources (command line over environment over profile) and validate."""
+    profile_path = cli.get("profile") or (environ or os.environ).get(ENV_PREFIX + "PROFILE")
+    merged: dict[str, Any] = load_profile(profile_path) if profile_path else {}
+    merged.update(from_environment(environ))
+    merged.update({key: value for key, value in cli.items() if key in _KEYS and value is not None})
+    return validate(merged)
+
+
+def validate(values: dict[str, Any]) -> Settings:
+    settings = Settings(**{key: _coerce(key, value) for key, value in values.items()})
+    if settings.target is not None:
+        settings = replace(settings, target=_check_url(settings.target))
+        if not settings.project_id:
+            raise ConfigError(
+                "--project-id is required with --target (or METASTUDIO_PROJECT_ID, or "
+                "project_id in the profile)"
+            )
+        if settings.auth_kind == "none":
+            raise ConfigError(
+                "no credentials for the target: give --token, or --ak with --sk (or "
+                "METASTUDIO_TOKEN / METASTUDIO_AK and METASTUDIO_SK)"
+            )
+    if settings.project_id is not None and not _PROJECT_ID.match(settings.project_id):
+        raise ConfigError(f"project id {settings.project_id!r} is not a valid project id")
+    if bool(settings.ak) != bool(settings.sk):
+        missing = "--sk (METASTUDIO_SK)" if settings.ak else "--ak (METASTUDIO_AK)"
+        raise ConfigError(f"AK/SK authentication needs both keys: {missing} is missing")
+    if settings.tenant not in TENANTS:
+        raise ConfigError(f"tenant must be one of {', '.join(TENANTS)}, not {settings.tenant!r}")
+    if settings.max_examples < 1:
+        raise ConfigError("max_examples must be at least 1")
+    return settings
+
+
+def _coerce(key: str, value: Any) -> Any:
+    try:
+        if key == "seed":
+            return int(value)
+        if key == "max_examples":
+            return int(value)
+        if key == "request_timeout":
+            return float(value)
+        if key == "control":
+            if isinstance(value, bool):
+                return value
+            return {"true": True, "yes": True, "1": True, "false": False, "no": False,
+                    "0": False}[str(value).lower()]
+        if key == "report_dir":
+            return Path(value)
+    except (ValueError, KeyError, TypeError):
+        raise ConfigError(f"setting {key} has an invalid value {value!r}") from None
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"setting {key} must be text, not {type(value).__name__}")
+    return value
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"target {url!r} is not a URL; give one like https://metastudio.example.com"
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise ConfigError(f"target {url!r} has an invalid port") from None
+    return url.rstrip("/")

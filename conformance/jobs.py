@@ -1,0 +1,71 @@
+"""Getting real jobs into the states a test needs, and cleaning up only what the run made.
+
+Two ways in, tried in order: the test-control interface (openapi/control.yaml) where the
+target has it, and the real API's Create, which gives a job in the initial state. A state
+that neither reaches is reported as not covered, never as passed.
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from conformance import contract, requirements
+from conformance.client import ApiClient, SeedError
+
+NOT_COVERED = "not covered: "
+
+
+class JobFactory:
+    def __init__(self, api: ApiClient) -> None:
+        self.api = api
+        self.control = api.settings.control  # None until the first seed tells
+        self.created: list[str] = []
+
+    def reachable_states(self) -> list[str]:
+        """Every state through the control interface, else only the initial one."""
+        if self.control is None:
+            try:
+                self._track(self.api.seed(contract.initial_state()))
+                self.control = True
+            except SeedError:
+                self.control = False
+        return contract.job_states() if self.control else [contract.initial_state()]
+
+    def in_state(self, state: str) -> str:
+        """A fresh job of this run in `state`, or a not-covered skip saying why not."""
+        if self.control is not False:
+            try:
+                job_id = self.api.seed(state)
+                self.control = True
+                return self._track(job_id)
+            except SeedError:
+                if self.control:
+                    raise
+                self.control = False
+        if state == contract.initial_state():
+            return self._track(self._create())
+        pytest.skip(
+            f"{NOT_COVERED}no way to reach {state}: the target has no control interface "
+            f"and Create gives {contract.initial_state()}"
+        )
+
+    def _create(self) -> str:
+        response = self.api.create("metastudio-conformance")
+        if response.status_code != 200:
+            raise SeedError(f"Create answered {response.status_code}: {response.text[:200]}")
+        return response.json()["job_id"]
+
+    def _track(self, job_id: str) -> str:
+        self.created.append(job_id)
+        return job_id
+
+    def cleanup(self) -> None:
+        """Delete what this run created and left deletable; never touch anything else."""
+        for job_id in self.created:
+            try:
+                state = self.api.state_of(job_id)
+                if state and requirements.delete_allowed(state):
+                    self.api.delete(job_id)
+            except requests.RequestException:
+                return  # the target went away; nothing more can be cleaned

@@ -1,0 +1,91 @@
+"""The pytest plugin behind `metastudio-conformance run`.
+
+It hands the run's settings to the tests as fixtures, turns `requirement` markers into
+Allure labels, and records an outcome per requirement for the console table and
+`results.json` (see `conformance.results`).
+"""
+
+from __future__ import annotations
+
+import allure
+import pytest
+import requests
+
+from conformance import requirements, results
+from conformance import schema as contract_schema_module
+from conformance.client import ApiClient
+from conformance.config import Settings
+from conformance.jobs import JobFactory
+from conformance.results import Recorder
+
+
+class ConformancePlugin:
+    name = "metastudio-conformance"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.recorder = Recorder()
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line(
+            "markers", "requirement(*ids): the oracle requirements this test checks"
+        )
+
+    def pytest_collection_modifyitems(self, config, items) -> None:
+        for item in items:
+            ids = requirement_ids(item)
+            unknown = [rid for rid in ids if rid not in requirements.REQUIREMENTS]
+            if not ids or unknown:
+                raise pytest.UsageError(
+                    f"{item.nodeid} must name known requirements (got {ids or 'none'})"
+                )
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        for rid in requirement_ids(item):
+            requirement = requirements.get(rid)
+            allure.dynamic.label("requirement", rid)
+            allure.dynamic.feature(requirements.AREAS[requirement.area])
+            allure.dynamic.story(f"{rid} {requirement.title}")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        if report.when == "call" or report.outcome != "passed":
+            excinfo = call.excinfo
+            self.recorder.record(item.nodeid, requirement_ids(item), report, excinfo)
+        return report
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        terminalreporter.write_sep("=", "conformance per requirement")
+        terminalreporter.write_line(results.table(self.recorder.summary()))
+
+    # Fixtures.
+    @pytest.fixture(scope="session")
+    def settings(self) -> Settings:
+        return self.settings
+
+    @pytest.fixture(scope="session")
+    def http_session(self):
+        with requests.Session() as session:
+            yield session
+
+    @pytest.fixture(scope="session")
+    def api(self, settings, http_session) -> ApiClient:
+        return ApiClient(settings, http_session)
+
+    @pytest.fixture(scope="session")
+    def contract_schema(self):
+        return contract_schema_module.build(self.settings)
+
+    @pytest.fixture(scope="session")
+    def jobs(self, api):
+        factory = JobFactory(api)
+        yield factory
+        factory.cleanup()
+
+
+def requirement_ids(item: pytest.Item) -> list[str]:
+    ids: list[str] = []
+    for marker in item.iter_markers("requirement"):
+        ids.extend(rid for rid in marker.args if rid not in ids)
+    return ids

@@ -1,0 +1,128 @@
+"""Outcomes per requirement: recorded from test reports, printed, and written as JSON.
+
+Statuses: `pass`, `fail` (the server broke the requirement), `not-covered` (no test could
+exercise it, with the reason), `disabled` (turned off by configuration), `error` (the
+suite itself or the network broke, not the server).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from conformance import checks, contract, requirements
+from conformance.jobs import NOT_COVERED
+
+RANK = {"fail": 4, "error": 3, "pass": 2, "not-covered": 1, "disabled": 0}
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.outcomes: dict[str, list[tuple[str, str, str]]] = {}
+
+    def add(self, rid: str, status: str, nodeid: str, evidence: str) -> None:
+        self.outcomes.setdefault(rid, []).append((status, nodeid, evidence))
+
+    def record(self, nodeid, ids, report, excinfo) -> None:
+        if report.passed:
+            for rid in ids:
+                self.add(rid, "pass", nodeid, "")
+            return
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+            reason = reason.removeprefix("Skipped: ")
+            status = "not-covered" if reason.startswith(NOT_COVERED) else "disabled"
+            for rid in ids:
+                self.add(rid, status, nodeid, reason.removeprefix(NOT_COVERED))
+            return
+        error = excinfo.value if excinfo else None
+        for rid, status, evidence in classify(error, ids):
+            self.add(rid, status, nodeid, evidence)
+
+    def summary(self) -> dict[str, dict[str, Any]]:
+        rows = {}
+        for rid, requirement in requirements.REQUIREMENTS.items():
+            outcomes = self.outcomes.get(rid, [])
+            if not outcomes:
+                status, evidence = "not-covered", "no test exercised it in this run"
+            else:
+                status = max((o[0] for o in outcomes), key=RANK.__getitem__)
+                evidence = "; ".join(
+                    f"{nodeid}: {text}" if text else nodeid
+                    for state, nodeid, text in outcomes
+                    if state == status
+                )
+            rows[rid] = {
+                "id": rid,
+                "title": requirement.title,
+                "source": requirement.source,
+                "status": status,
+                "evidence": evidence[:4000],
+            }
+        return rows
+
+
+def classify(error: BaseException | None, ids: list[str]) -> list[tuple[str, str, str]]:
+    """(requirement, status, evidence) for one failed test."""
+    leaves = list(_leaves(error)) if error is not None else []
+    found: list[tuple[str, str, str]] = []
+    for leaf in leaves:
+        attributed = checks.requirements_of(leaf)
+        if attributed:
+            found.extend((rid, "fail", _first_lines(leaf)) for rid in attributed)
+        elif isinstance(leaf, AssertionError):
+            found.extend((rid, "fail", _first_lines(leaf)) for rid in ids)
+        else:
+            kind = "network" if isinstance(leaf, requests.RequestException) else "suite"
+            found.extend((rid, "error", f"{kind} error: {_first_lines(leaf)}") for rid in ids)
+    return found or [(rid, "error", "test failed without an exception") for rid in ids]
+
+
+def _leaves(error: BaseException):
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield error
+
+
+def _first_lines(error: BaseException, limit: int = 12) -> str:
+    text = str(error).strip() or type(error).__name__
+    lines = [line for line in text.splitlines() if line.strip()]
+    return "\n".join(lines[:limit])
+
+
+def write(path: Path, rows: dict[str, dict], settings, seed: int | None, started: float) -> None:
+    from conformance import __version__
+
+    document = {
+        "suite_version": __version__,
+        "spec_sha256": contract.spec_sha256(),
+        "seed": seed,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "duration_s": round(time.time() - started, 2),
+        "target": {
+            "url": settings.target,
+            "project_id": settings.project_id,
+            "tenant": settings.tenant,
+            "auth": settings.auth_kind,
+        },
+        "requirements": list(rows.values()),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def table(rows: dict[str, dict]) -> str:
+    lines = [f"{'requirement':<12} {'status':<12} title"]
+    for row in rows.values():
+        lines.append(f"{row['id']:<12} {row['status'].upper():<12} {row['title']}")
+    counts: dict[str, int] = {}
+    for row in rows.values():
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    lines.append(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    return "\n".join(lines)

@@ -1,0 +1,59 @@
+"""Command validation and the NA-only commands (seed:command Tables 3, 4 and NOTE)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+
+from conformance import contract, expect, requirements
+from strategies import bodies
+
+START = "WAIT_FILE_UPLOAD"  # a state where a well-formed command is meaningful
+
+
+@pytest.mark.requirement("CMD-01", "ERR-01")
+@given(body=bodies.bodies_without_command())
+def test_command_is_required(body, api, jobs):
+    job_id = jobs.in_state(START)
+    response = api.command(job_id, body)
+    expect.refused_with_400(api, "CMD-01", response, "a body without `command`")
+    expect.unchanged(api, "CMD-01", job_id, START)
+
+
+@pytest.mark.requirement("CMD-02", "ERR-01")
+@given(command=bodies.undocumented_commands())
+def test_undocumented_command_is_refused(command, api, jobs):
+    job_id = jobs.in_state(START)
+    response = api.command(job_id, {"command": command})
+    expect.refused_with_400(api, "CMD-02", response, f"undocumented command {command!r}")
+    expect.unchanged(api, "CMD-02", job_id, START)
+
+
+@pytest.mark.requirement("CMD-07", "ERR-01")
+@given(body=bodies.bodies_with_wrong_types())
+def test_wrong_types_are_refused(body, api, jobs):
+    job_id = jobs.in_state(START)
+    response = api.command(job_id, body)
+    expect.refused_with_400(api, "CMD-07", response, "a body field of the wrong type")
+    expect.unchanged(api, "CMD-07", job_id, START)
+
+
+@pytest.mark.requirement("CMD-06")
+@pytest.mark.parametrize("command", contract.na_only_commands())
+@pytest.mark.parametrize("state", ["WAIT_USER_CONFIRM", "JOB_PENDING"])
+def test_na_only_command_refused_for_standard_tenant(command, state, settings, api, jobs):
+    if settings.tenant != "standard":
+        pytest.skip("not covered: this run's tenant is NA; run with --tenant standard")
+    job_id = jobs.in_state(state)
+    response = api.command(job_id, {"command": command, "comment_data": {
+        "comment_title": "conformance", "attachment_name": ["a.txt"]}})
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not requirements.is_refusal(response.status_code, body):
+        expect.violation(api, "CMD-06", expect.describe(response),
+                         f"{command} refused for a standard tenant")
+    if response.status_code >= 400:
+        expect.error_body(api, response)
+    expect.unchanged(api, "CMD-06", job_id, state)

@@ -1,0 +1,53 @@
+"""DELETE over every one of the 53 states: one result line per state (seed:delete)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import contract, expect, requirements
+from conformance.client import new_job_id
+
+
+def _state_params():
+    for state in contract.job_states():
+        ids = ("DEL-01", "DEL-03") if requirements.delete_allowed(state) else ("DEL-02",)
+        yield pytest.param(state, marks=pytest.mark.requirement(*ids, "ERR-01"), id=state)
+
+
+@pytest.mark.parametrize("state", list(_state_params()))
+def test_delete_in_state(state, api, jobs):
+    job_id = jobs.in_state(state)
+    response = api.delete(job_id)
+    if requirements.delete_allowed(state):
+        if not requirements.is_delete_success(response.status_code):
+            expect.violation(api, "DEL-01", expect.describe(response),
+                             f"DELETE succeeds (200) in {state}")
+        _assert_gone(api, job_id)
+    else:
+        if requirements.is_delete_success(response.status_code) or response.status_code >= 500:
+            expect.violation(api, "DEL-02", expect.describe(response),
+                             f"DELETE refused with an error body in {state}")
+        expect.error_body(api, response)
+        expect.unchanged(api, "DEL-02", job_id, state)
+
+
+def _assert_gone(api, job_id: str) -> None:
+    """DEL-03: after a successful DELETE, nothing finds the job any more."""
+    for what, response in (
+        ("Show", api.show(job_id)),
+        ("command", api.command(job_id, {"command": "GET_MULTIPART_UPLOADED"})),
+        ("a second DELETE", api.delete(job_id)),
+    ):
+        if not requirements.is_not_found(response.status_code):
+            expect.violation(api, "DEL-03", f"{what} answered {expect.describe(response)}",
+                             "a deleted job is not found (404 or 400)")
+        expect.error_body(api, response)
+
+
+@pytest.mark.requirement("DEL-03", "ERR-01")
+def test_delete_unknown_job_is_not_found(api):
+    response = api.delete(new_job_id())
+    if not requirements.is_not_found(response.status_code):
+        expect.violation(api, "DEL-03", expect.describe(response),
+                         "DELETE of a job that never existed is not found (404 or 400)")
+    expect.error_body(api, response)
