@@ -33,7 +33,6 @@ class Settings:
     ak: str | None = None
     sk: str | None = None
     tenant: str = "standard"
-    app_user_id: str | None = None
     seed: int | None = None
     max_examples: int = 40
     control: bool | None = None  # None: use the control interface where the target has it

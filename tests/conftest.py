@@ -1,0 +1,88 @@
+"""Helpers for the project's own tests: run the CLI and the reference server as processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+    report_dir: Path
+
+    @property
+    def results(self) -> dict:
+        return json.loads((self.report_dir / "results.json").read_text())
+
+    def statuses(self) -> dict[str, str]:
+        return {row["id"]: row["status"] for row in self.results["requirements"]}
+
+    def failed(self) -> set[str]:
+        return {rid for rid, status in self.statuses().items() if status == "fail"}
+
+
+def run_cli(args: list[str], report_dir: Path, env: dict | None = None,
+            timeout: float = 600) -> CliResult:
+    """`metastudio-conformance ARGS` in a child process, with a clean METASTUDIO_* env."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("METASTUDIO_")}
+    environ.update(env or {})
+    command = [sys.executable, "-m", "conformance.cli", *args]
+    if args and args[0] == "run":
+        command += ["--report-dir", str(report_dir)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                          env=environ, cwd=report_dir.parent)
+    return CliResult(done.returncode, done.stdout, done.stderr, report_dir)
+
+
+@dataclass
+class Server:
+    url: str
+    project_id: str
+    ak: str
+    sk: str
+    process: subprocess.Popen
+
+    def run_args(self) -> list[str]:
+        return ["run", "--target", self.url, "--project-id", self.project_id]
+
+    def env(self) -> dict[str, str]:
+        return {"METASTUDIO_AK": self.ak, "METASTUDIO_SK": self.sk}
+
+
+def start_server(*options: str) -> Server:
+    """`python -m reference_server --port 0 ...`, ready when it prints its banner."""
+    project, ak, sk = "0" * 31 + "1", "AKTESTKEY0000001", "test-secret-key"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reference_server", "--port", "0", "--ak", ak, "--sk", sk,
+         *options],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    banner = process.stdout.readline().strip()
+    assert banner.startswith("serving on "), banner
+    return Server(banner.removeprefix("serving on "), project, ak, sk, process)
+
+
+@pytest.fixture
+def server_factory():
+    started: list[Server] = []
+
+    def start(*options: str) -> Server:
+        server = start_server(*options)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.process.terminate()
+        server.process.wait(timeout=10)

@@ -1,0 +1,39 @@
+"""The suite catches every deliberate fault of the reference server, naming its requirement.
+
+The fault catalogue comes from the server itself (`--list-faults`), so a new fault is
+tested here without a new line.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import run_cli
+
+
+def _catalogue() -> list[tuple[str, str]]:
+    listing = subprocess.run([sys.executable, "-m", "reference_server", "--list-faults"],
+                             capture_output=True, text=True, check=True).stdout
+    return [tuple(line.split()[:2]) for line in listing.splitlines() if line.strip()]
+
+
+FAULTS = _catalogue()
+
+
+def test_catalogue_is_big_enough():
+    assert len(FAULTS) >= 6
+
+
+@pytest.mark.faults
+@pytest.mark.parametrize(("fault", "requirement"), FAULTS, ids=[f for f, _ in FAULTS])
+def test_suite_fails_naming_the_broken_requirement(fault, requirement, tmp_path,
+                                                   server_factory):
+    server = server_factory("--fault", fault, "--na-project", "f" * 32)
+    result = run_cli([*server.run_args(), "--seed", "7"], tmp_path / "reports",
+                     env=server.env())
+    assert result.code == 1, result.stderr[-2000:]
+    assert requirement in result.failed(), (result.failed(), result.stderr[-2000:])
+    assert "conformance failures: " in result.stderr

@@ -1,0 +1,103 @@
+"""The main job end to end: `metastudio-conformance run` against the bundled server."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from conformance.requirements import REQUIREMENTS
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    report_dir = tmp_path_factory.mktemp("default") / "reports"
+    return run_cli(["run", "--seed", "12345"], report_dir)
+
+
+def test_default_run_passes_every_requirement(default_run):
+    assert default_run.code == 0, default_run.stderr + default_run.stdout[-3000:]
+    statuses = default_run.statuses()
+    assert set(statuses) == set(REQUIREMENTS)
+    assert {rid for rid, status in statuses.items() if status != "pass"} == set()
+
+
+def test_results_file_describes_the_run_without_secrets(default_run):
+    results = default_run.results
+    assert results["seed"] == 12345
+    assert len(results["spec_sha256"]) == 64
+    assert results["target"]["url"].startswith("http://127.0.0.1:")
+    assert results["target"]["auth"] == "aksk"
+    for row in results["requirements"]:
+        assert set(row) == {"id", "title", "source", "status", "evidence"}
+
+
+def test_console_shows_the_requirement_table(default_run):
+    assert "conformance per requirement" in default_run.stdout
+    for rid in REQUIREMENTS:
+        assert f"{rid} " in default_run.stdout
+
+
+def test_allure_and_junit_are_written_apart(default_run):
+    allure_dir = default_run.report_dir / "allure-results"
+    junit = default_run.report_dir / "junit.xml"
+    assert junit.exists()
+    assert not list(allure_dir.glob("*.xml"))
+    tests = [json.loads(p.read_text()) for p in allure_dir.glob("*-result.json")]
+    property_tests = [t for t in tests if t["name"].startswith("test_operation")]
+    assert len(property_tests) == 2
+    assert len({t["historyId"] for t in property_tests}) == 2  # one Allure test per operation
+    labels = {(label["name"], label["value"]) for t in tests for label in t["labels"]}
+    assert ("requirement", "DEL-02") in labels
+    assert any(name == "story" and value.startswith("DEL-02 ") for name, value in labels)
+
+
+def test_property_tests_have_distinct_node_ids(default_run):
+    junit = (default_run.report_dir / "junit.xml").read_text()
+    assert "test_operation[POST /v1/" in junit
+    assert "test_operation[DELETE /v1/" in junit
+
+
+def test_delete_matrix_has_a_line_per_state(default_run):
+    junit = (default_run.report_dir / "junit.xml").read_text()
+    assert junit.count('name="test_delete_in_state[') == 53
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "code", "message"),
+    [
+        (["run", "--target", "not-a-url", "--project-id", "p", "--ak", "a", "--sk", "s"], {},
+         2, "is not a URL"),
+        (["run", "--target", "http://127.0.0.1:1"], {"METASTUDIO_TOKEN": "t"}, 2,
+         "--project-id is required"),
+        (["run", "--target", "http://127.0.0.1:1", "--project-id", "p"],
+         {"METASTUDIO_AK": "a"}, 2, "--sk"),
+        (["run", "--tenant", "martian"], {}, 2, "invalid choice"),
+        (["run", "--target", "http://127.0.0.1:{port}", "--project-id", "p"],
+         {"METASTUDIO_TOKEN": "t"}, 3, "target unreachable: cannot connect"),
+    ],
+)
+def test_bad_input_gets_one_clear_line_and_its_exit_code(tmp_path, args, env, code, message):
+    args = [arg.format(port=_free_port()) for arg in args]
+    result = run_cli(args, tmp_path / "reports", env=env, timeout=60)
+    assert result.code == code, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_malformed_profile_is_exit_2(tmp_path):
+    profile = tmp_path / "bad.yaml"
+    profile.write_text("target: http://x\nproject_id: p\ntoken: t\nsurprise: 1\n")
+    result = run_cli(["run", "--profile", str(profile)], tmp_path / "reports", timeout=60)
+    assert result.code == 2
+    assert "unknown key(s) surprise" in result.stderr
+    assert "Traceback" not in result.stderr
