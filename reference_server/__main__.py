@@ -1,0 +1,109 @@
+"""`python -m reference_server`: the reference implementation as a process.
+
+A supervisor (the conformance suite) reads exactly one stdout line, `serving on URL`;
+everything else goes to stderr. Usage errors: one line on stderr, exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from .app import App
+from .contract import ContractError
+from .faults import REGISTRY, UnknownFault
+from .server import ReferenceServer, make_options
+
+PROG = "reference_server"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse prints usage too: keep it to one line
+        sys.stderr.write(f"{PROG}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=f"python -m {PROG}",
+                description="Reference server for the MetaStudio training-job API.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    p.add_argument("--token", help="accept this X-Auth-Token")
+    p.add_argument("--ak", help="accept AK/SK signatures made with this access key")
+    p.add_argument("--sk", help="secret key for --ak")
+    p.add_argument("--na-project", action="append", default=[], metavar="ID",
+                   help="treat this project as an NA (whitelisted) tenant; repeatable")
+    p.add_argument("--fault", action="append", default=[], metavar="NAME",
+                   help="inject a known defect; repeatable (see --list-faults)")
+    p.add_argument("--list-faults", action="store_true", help="list the faults and exit")
+    p.add_argument("--unknown-job-status", choices=("404", "400"), default="404",
+                   help="status for an unknown job_id (400 answers MSS.00000003)")
+    p.add_argument("--refusal", choices=("400", "excute-failed"), default="400",
+                   help="how a command not allowed now is refused")
+    p.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="drop a connection that stalls this long")
+    p.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    return p
+
+
+def _list_faults() -> None:
+    width = max(map(len, REGISTRY))
+    for fault in REGISTRY.values():
+        print(f"{fault.name:<{width}}  {fault.requirement:<7}  {fault.description}")
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.list_faults:
+        _list_faults()
+        return 0
+    if not 0 <= args.port <= 65535:
+        return _usage(f"port {args.port} out of range")
+    try:
+        options = make_options(
+            token=args.token, ak=args.ak, sk=args.sk, na_projects=args.na_project,
+            faults=args.fault, unknown_job_status=args.unknown_job_status,
+            refusal=args.refusal, read_timeout=args.read_timeout, access_log=args.access_log,
+        )
+        app = App(options)
+    except (ValueError, UnknownFault) as exc:
+        return _usage(str(exc))
+    except (OSError, ContractError) as exc:
+        sys.stderr.write(f"{PROG}: cannot load the spec: {exc}\n")
+        return 1
+    try:
+        server = ReferenceServer((args.host, args.port), app)
+    except OSError as exc:
+        sys.stderr.write(f"{PROG}: cannot listen on {args.host}:{args.port}: {exc}\n")
+        return 1
+
+    faults = ",".join(options.faults) or "none"
+    sys.stderr.write(f"{PROG}: faults={faults} refusal={options.refusal} "
+                     f"unknown-job-status={options.unknown_job_status} "
+                     f"na-projects={','.join(sorted(options.na_projects)) or 'none'}\n")
+    if not app.auth.enabled:
+        sys.stderr.write(f"{PROG}: auth is off (no --token, no --ak/--sk): "
+                         "every request is accepted\n")
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    print(f"serving on {server.url}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def _usage(message: str) -> int:
+    sys.stderr.write(f"{PROG}: error: {message}\n")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

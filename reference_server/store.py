@@ -1,0 +1,115 @@
+"""Jobs per project and single-use upload targets, behind one lock.
+
+One lock for everything keeps reasoning simple: a command reads and changes a job
+atomically, and the server never holds two locks, so it cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def rfc3339(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Job:
+    project_id: str
+    name: str
+    state: str
+    job_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    batch_name: str | None = None
+    tags: list[str] = field(default_factory=list)
+    contact: str | None = None
+    model_version: str | None = None
+    command_message: str | None = None
+    part_count: int = 1
+    parts: dict[int, str] = field(default_factory=dict)  # part number -> etag
+    parts_confirmed: bool = False
+    operation_logs: list[dict] = field(default_factory=list)
+    comment_logs: list[dict] = field(default_factory=list)
+    create_time: datetime = field(default_factory=now)
+    last_update_time: datetime = field(default_factory=now)
+
+    def touch(self) -> None:
+        self.last_update_time = now()
+
+    def log(self, log_type: str, description: str = "") -> None:
+        self.operation_logs.append({
+            "operate_time": rfc3339(now()),
+            "log_type": log_type,
+            "log_description": description,
+            "operate_user": "USER",
+        })
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    project_id: str
+    job_id: str
+    kind: str  # "video" stores an etag per part; anything else is accepted and dropped
+    part_number: int = 0
+
+
+class Store:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: dict[tuple[str, str], Job] = {}  # insertion order = creation order
+        self._uploads: dict[str, UploadTarget] = {}
+
+    def add(self, job: Job) -> Job:
+        with self._lock:
+            self._jobs[(job.project_id, job.job_id)] = job
+        return job
+
+    def update(self, project_id: str, job_id: str, fn: Callable[[Job | None], object]):
+        """Run fn on the job (None if absent) under the lock; return what fn returns."""
+        with self._lock:
+            return fn(self._jobs.get((project_id, job_id)))
+
+    def remove_unless(self, project_id: str, job_id: str, refuse: Callable[[Job | None], object],
+                      *, remove: bool = True):
+        """Remove the job unless refuse(job) returns something (then return that).
+        Check and removal share one lock hold, so two DELETEs cannot both succeed."""
+        with self._lock:
+            answer = refuse(self._jobs.get((project_id, job_id)))
+            if answer is None and remove:
+                del self._jobs[(project_id, job_id)]
+            return answer
+
+    def jobs(self, project_id: str) -> list[Job]:
+        with self._lock:
+            return [j for (p, _), j in self._jobs.items() if p == project_id]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._jobs.clear()
+            self._uploads.clear()
+
+    def new_upload(self, target: UploadTarget) -> str:
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._uploads[token] = target
+        return token
+
+    def complete_upload(self, token: str, etag: str) -> bool:
+        """Single use: the token is consumed even if its job has gone since."""
+        with self._lock:
+            target = self._uploads.pop(token, None)
+            if target is None:
+                return False
+            job = self._jobs.get((target.project_id, target.job_id))
+            if job is not None and target.kind == "video":
+                job.parts[target.part_number] = etag
+                job.touch()
+            return True
