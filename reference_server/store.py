@@ -63,7 +63,8 @@ class UploadTarget:
 
 class Store:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # re-entrant: a command's effect (run under update()) may mint upload URLs
+        self._lock = threading.RLock()
         self._jobs: dict[tuple[str, str], Job] = {}  # insertion order = creation order
         self._uploads: dict[str, UploadTarget] = {}
 
