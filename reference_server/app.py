@@ -131,7 +131,7 @@ class App:
         call = operations.Call(
             project_id=project, job_id=params.get("job_id"), body=None,
             query=dict(parse_qsl(query, keep_blank_values=True)),
-            base_url=self._base_url(req), query_schemas=op.query_schemas,
+            base_url=self._base_url(req), op=op,
         )
         if op.body_schema is not None:
             call.body, refused = self._parse_json(req.body)
@@ -145,6 +145,9 @@ class App:
                 return error(400, VALIDATION_FAILED,
                              f"parameter validation failed at {where}: {worst.message}"[:500])
             call.tolerated = bool(errors)
+            for name, prop in op.body_schema.get("properties", {}).items():
+                if "default" in prop:  # the spec's defaults, e.g. video_multipart_count
+                    call.body.setdefault(name, prop["default"])
         return operations.HANDLERS[op.operation_id](self, call)
 
     def _check_headers(self, raw: Message, patterns) -> Response | None:

@@ -43,6 +43,7 @@ class Operation:
     body_schema: dict | None
     body_required: bool
     path_has_project: bool
+    success_schema: dict | None  # JSON schema of the first documented 2xx answer
 
     def params(self, path: str) -> dict[str, str] | None:
         m = self.regex.fullmatch(path)
@@ -139,6 +140,8 @@ def _operations(spec: dict) -> list[Operation]:
             )
             queries = {p["name"]: p.get("schema", {}) for p in params if p.get("in") == "query"}
             body = raw.get("requestBody") or {}
+            success = next((r for code, r in sorted(raw.get("responses", {}).items())
+                            if str(code).startswith("2")), {})
             schema = body.get("content", {}).get("application/json", {}).get("schema")
             ops.append(Operation(
                 operation_id=raw["operationId"],
@@ -151,6 +154,8 @@ def _operations(spec: dict) -> list[Operation]:
                 body_schema=schema,
                 body_required=bool(body.get("required")),
                 path_has_project="{project_id}" in template,
+                success_schema=success.get("content", {}).get("application/json", {})
+                .get("schema"),
             ))
     return ops
 

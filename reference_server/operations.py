@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from jsonschema import Draft4Validator
 
+from .contract import Operation
 from .lifecycle import Outcome
 from .responses import (
     INVALID_PARAMETER,
@@ -34,7 +35,7 @@ class Call:
     body: dict | None
     query: dict[str, str]
     base_url: str
-    query_schemas: dict = field(default_factory=dict)  # the operation's, from the spec
+    op: Operation | None = None  # the spec's operation being served
     tolerated: bool = False  # a fault let an invalid command body through
 
 
@@ -64,18 +65,17 @@ def create(app, call: Call) -> Response:
               batch_name=body.get("batch_name"), tags=list(body.get("tags", [])),
               contact=body.get("contact"), model_version=body.get("model_version"),
               command_message=body.get("command_message"),
-              part_count=int(body.get("video_multipart_count", 1)))
+              part_count=int(body["video_multipart_count"]))
     job.log("USER_CREATE_JOD")  # sic: the SDK's spelling of this log type
     app.store.add(job)
     call.job_id = job.job_id
-    return ok({
-        "job_id": job.job_id,
-        "training_video_upload_url": [
-            _upload_url(app, call, "video", n) for n in range(1, job.part_count + 1)
-        ],
-        **{f"{kind}_upload_url": _upload_url(app, call, kind)
-           for kind in ("cover", "id_card_image1", "id_card_image2", "grant_file")},
-    })
+    answer = {"job_id": job.job_id, "training_video_upload_url": [
+        _upload_url(app, call, "video", n) for n in range(1, job.part_count + 1)]}
+    # every other single upload URL the spec's answer documents (cover, ID cards, grant)
+    for name, prop in call.op.success_schema["properties"].items():
+        if name.endswith("_upload_url") and prop.get("type") == "string":
+            answer[name] = _upload_url(app, call, name.removesuffix("_upload_url"))
+    return ok(answer)
 
 
 def show(app, call: Call) -> Response:
@@ -102,7 +102,7 @@ def _query_value(raw: str, schema: dict):
 
 def list_jobs(app, call: Call) -> Response:
     values = {}
-    for name, schema in call.query_schemas.items():
+    for name, schema in call.op.query_schemas.items():
         if name not in call.query:
             if "default" in schema:
                 values[name] = schema["default"]

@@ -10,6 +10,9 @@ from http.server import ThreadingHTTPServer
 from .app import App, Options
 from .handler import Handler
 
+_LINGER_SECONDS = 0.5
+_LINGER_BYTES = 1024 * 1024
+
 
 class ReferenceServer(ThreadingHTTPServer):
     daemon_threads = True  # a stuck client must never keep the process alive
@@ -26,6 +29,23 @@ class ReferenceServer(ThreadingHTTPServer):
         # for seconds on a machine without a resolver; the name is never needed
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = self.server_address[:2]
+
+    def shutdown_request(self, request) -> None:
+        # Closing a socket with unread input makes the kernel send RST, which can destroy
+        # the error answer before the client reads it (a refused huge body, a 414).
+        # Send FIN first, then drain a bounded amount so the answer survives.
+        try:
+            request.shutdown(socket.SHUT_WR)
+            request.settimeout(_LINGER_SECONDS)
+            drained = 0
+            while drained < _LINGER_BYTES:
+                chunk = request.recv(65536)
+                if not chunk:
+                    break
+                drained += len(chunk)
+        except OSError:
+            pass
+        self.close_request(request)
 
     @property
     def url(self) -> str:
