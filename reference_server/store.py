@@ -88,9 +88,10 @@ class Store:
                 del self._jobs[(project_id, job_id)]
             return answer
 
-    def jobs(self, project_id: str) -> list[Job]:
+    def view(self, project_id: str, fn: Callable[[Job], dict]) -> list[dict]:
+        """fn applied to each job of the project, in creation order, under the lock."""
         with self._lock:
-            return [j for (p, _), j in self._jobs.items() if p == project_id]
+            return [fn(j) for (p, _), j in self._jobs.items() if p == project_id]
 
     def reset(self) -> None:
         with self._lock:
