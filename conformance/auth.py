@@ -45,20 +45,25 @@ class AkSkAuth(requests.auth.AuthBase):
             host=url.netloc,
             resource_path=url.path,
             query_params=parse_qsl(url.query, keep_blank_values=True),
-            header_params=headers,
+            header_params=dict(headers),
             body=body.encode() if isinstance(body, str) else (body or b""),
         )
         signed = self.credentials.sign_request(sdk_request)
         for name, value in signed.header_params.items():
-            if name not in headers:
+            if name not in headers:  # what the signer added: date, host, project, signature
                 request.headers[name] = value
-        request.headers["Authorization"] = signed.header_params["Authorization"]
         return request
 
 
 def _as_text(value: str | bytes) -> str:
-    # A UTF-8 header value travels as bytes; servers see it latin-1 decoded, so sign that.
-    return value.decode("latin-1") if isinstance(value, bytes) else value
+    # A non-ASCII header value travels as UTF-8 bytes; sign the text those bytes carry, so
+    # the canonical request hashes exactly the bytes on the wire.
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.decode("latin-1")
+    return value
 
 
 def for_settings(settings, project_id: str | None = None) -> requests.auth.AuthBase | None:

@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     except target.ReferenceServerFailed as exc:
         return _fail(EXIT_SUITE_ERROR, str(exc))
     rows = plugin.recorder.summary()
-    results.write(report_dir / "results.json", rows, settings, settings.seed, started)
+    results.write(report_dir / "results.json", rows, settings, started, plugin.requests_sent)
     return _exit_code(code, rows, settings, args)
 
 
@@ -129,6 +129,7 @@ def _run_pytest(settings, select: str | None):
     arguments = [
         str(SUITE_DIR), "-c", os.devnull, "--rootdir", str(SUITE_DIR),
         "-p", "no:cacheprovider", "-q", "--tb=short", "-W", "ignore::DeprecationWarning",
+        "-W", "ignore::pytest.PytestAssertRewriteWarning",
         f"--hypothesis-seed={settings.seed}",
         f"--alluredir={report_dir / 'allure-results'}", "--clean-alluredir",
         f"--junitxml={report_dir / 'junit.xml'}",

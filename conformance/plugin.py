@@ -23,8 +23,9 @@ class ConformancePlugin:
     name = "metastudio-conformance"
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+        self.run_settings = settings
         self.recorder = Recorder()
+        self.requests_sent = 0
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line(
@@ -58,16 +59,22 @@ class ConformancePlugin:
     def pytest_terminal_summary(self, terminalreporter) -> None:
         terminalreporter.write_sep("=", "conformance per requirement")
         terminalreporter.write_line(results.table(self.recorder.summary()))
+        terminalreporter.write_line(f"{self.requests_sent} requests sent to the target")
 
     # Fixtures.
     @pytest.fixture(scope="session")
     def settings(self) -> Settings:
-        return self.settings
+        return self.run_settings
 
     @pytest.fixture(scope="session")
     def http_session(self):
+        """One session for every request of the run (schemathesis' too), counted."""
         with requests.Session() as session:
+            session.hooks["response"].append(self._count)
             yield session
+
+    def _count(self, response, *args, **kwargs) -> None:
+        self.requests_sent += 1
 
     @pytest.fixture(scope="session")
     def api(self, settings, http_session) -> ApiClient:
@@ -75,7 +82,7 @@ class ConformancePlugin:
 
     @pytest.fixture(scope="session")
     def contract_schema(self):
-        return contract_schema_module.build(self.settings)
+        return contract_schema_module.build(self.run_settings)
 
     @pytest.fixture(scope="session")
     def jobs(self, api):

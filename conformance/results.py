@@ -96,15 +96,16 @@ def _first_lines(error: BaseException, limit: int = 12) -> str:
     return "\n".join(lines[:limit])
 
 
-def write(path: Path, rows: dict[str, dict], settings, seed: int | None, started: float) -> None:
+def write(path: Path, rows: dict[str, dict], settings, started: float, requests_sent: int) -> None:
     from conformance import __version__
 
     document = {
         "suite_version": __version__,
         "spec_sha256": contract.spec_sha256(),
-        "seed": seed,
+        "seed": settings.seed,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "duration_s": round(time.time() - started, 2),
+        "requests_sent": requests_sent,
         "target": {
             "url": settings.target,
             "project_id": settings.project_id,

@@ -30,4 +30,4 @@ def build(settings) -> schemathesis.BaseSchema:
         }
     )
     view = contract.generation_view()
-    return schemathesis.openapi.from_dict(view, config=config).include(tag="under-test")
+    return schemathesis.openapi.from_dict(view, config=config)
