@@ -33,6 +33,7 @@ class Settings:
     ak: str | None = None
     sk: str | None = None
     tenant: str = "standard"
+    na_project_id: str | None = None  # a second, NA-whitelisted project for NA-only rules
     seed: int | None = None
     max_examples: int = 40
     control: bool | None = None  # None: use the control interface where the target has it
@@ -121,8 +122,10 @@ def validate(values: dict[str, Any]) -> Settings:
                 "no credentials for the target: give --token, or --ak with --sk (or "
                 "METASTUDIO_TOKEN / METASTUDIO_AK and METASTUDIO_SK)"
             )
-    if settings.project_id is not None and not _PROJECT_ID.match(settings.project_id):
-        raise ConfigError(f"project id {settings.project_id!r} is not a valid project id")
+    for name in ("project_id", "na_project_id"):
+        value = getattr(settings, name)
+        if value is not None and not _PROJECT_ID.match(value):
+            raise ConfigError(f"{name} {value!r} is not a valid project id")
     if bool(settings.ak) != bool(settings.sk):
         missing = "--sk (METASTUDIO_SK)" if settings.ak else "--ak (METASTUDIO_AK)"
         raise ConfigError(f"AK/SK authentication needs both keys: {missing} is missing")

@@ -15,7 +15,7 @@ from conformance import requirements, results
 from conformance import schema as contract_schema_module
 from conformance.client import ApiClient
 from conformance.config import Settings
-from conformance.jobs import JobFactory
+from conformance.jobs import NOT_COVERED, JobFactory
 from conformance.results import Recorder
 
 
@@ -79,6 +79,21 @@ class ConformancePlugin:
     @pytest.fixture(scope="session")
     def api(self, settings, http_session) -> ApiClient:
         return ApiClient(settings, http_session)
+
+    @pytest.fixture(scope="session")
+    def na_api(self, settings, api, http_session) -> ApiClient:
+        """A client for an NA-whitelisted project, or a not-covered skip without one."""
+        if settings.tenant == "na":
+            return api
+        if not settings.na_project_id:
+            pytest.skip(f"{NOT_COVERED}no NA project configured (na_project_id)")
+        return ApiClient(settings, http_session, project_id=settings.na_project_id)
+
+    @pytest.fixture(scope="session")
+    def na_jobs(self, na_api):
+        factory = JobFactory(na_api)
+        yield factory
+        factory.cleanup()
 
     @pytest.fixture(scope="session")
     def contract_schema(self):

@@ -75,6 +75,11 @@ _ALL = [
         "comment_data | No | CommentData object ... attachment_name | No | Array of strings",
     ),
     Requirement(
+        "CMD-08", "The documented workflow succeeds: create, upload the parts, "
+        "CONFIRM_MULTIPART_UPLOADED, SUBMITVERIFYING moves the job on", "docs: model training "
+        "workflow", "200 with commond_result = EXCUTE_SUCCESS means success.",
+    ),
+    Requirement(
         "HDR-01", "Every response carries a non-empty `X-Request-Id` header",
         "seed Table 5; SDK",
         "X-Request-Id | String | Request ID. (The SDK reads it from every response, errors "

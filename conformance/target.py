@@ -53,6 +53,7 @@ def reference_server(
             settings,
             target=url,
             project_id=na if settings.tenant == "na" else standard,
+            na_project_id=na,
             ak=ak,
             sk=sk,
             token=None,

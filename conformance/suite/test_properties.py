@@ -20,17 +20,24 @@ from conformance import checks
 # Only the operations under test; Create, Show and List are supporting (tag `supporting`).
 contract_schema = schemathesis.pytest.from_fixture("contract_schema").include(tag="under-test")
 
-REQUIREMENTS = ("ERR-01", "ERR-02", "HDR-01", "CMD-03", "CMD-04", "CMD-05", "RSP-01", "RSP-02",
-                "RSP-03", "RSP-04", "VAL-01", "VAL-02")
+# What every run of these tests exercises. The checks for CMD-03..06 also run on every
+# answer and fail those requirements when broken, but whether a case reaches them is
+# chance, so their passes are claimed by the deterministic tests.
+REQUIREMENTS = ("ERR-01", "ERR-02", "HDR-01", "RSP-01", "RSP-02", "RSP-03", "RSP-04", "VAL-01",
+                "VAL-02", "DEL-01", "DEL-02")
 
 
 def _state_for(case, states: list[str]) -> str:
-    key = repr((case.body, sorted((case.headers or {}).items()))).encode()
-    return states[zlib.crc32(key) % len(states)]
+    """Half the cases act on a job in the initial state, where a tenant's upload commands
+    succeed; the rest spread over every reachable state, where most are refused."""
+    key = zlib.crc32(repr((case.body, sorted((case.headers or {}).items()))).encode())
+    if key % 2:
+        return states[0]
+    return states[(key // 2) % len(states)]
 
 
 @contract_schema.parametrize()
-@pytest.mark.requirement(*REQUIREMENTS, "DEL-01", "DEL-02", "CMD-06")
+@pytest.mark.requirement(*REQUIREMENTS)
 def test_operation(case, settings, http_session, api, jobs):
     allure.dynamic.parameter("operation", case.operation.label)
     state = None
