@@ -7,6 +7,8 @@ contract module), so a server that misreads the spec fails these tests.
 from __future__ import annotations
 
 import http.client
+import json
+import random
 import re
 import signal
 import socket
@@ -99,6 +101,7 @@ def assert_error(r, status, code=None):
     assert r.headers["Content-Type"].startswith("application/json")
     body = r.json()
     assert set(body) == {"error_code", "error_msg"}, body
+    assert re.fullmatch(r"MSS\.\d{8}", body["error_code"]), body
     assert isinstance(body["error_msg"], str) and body["error_msg"]
     if code:
         assert body["error_code"] == code, body
@@ -445,7 +448,6 @@ def assert_raw_error(resp, body, status=400, code=None):
 
 
 def assert_error_body(raw: bytes, code=None):
-    import json
     parsed = json.loads(raw)
     assert set(parsed) == {"error_code", "error_msg"} and parsed["error_code"].startswith("MSS.")
     assert code is None or parsed["error_code"] == code, parsed
@@ -579,7 +581,6 @@ def test_keep_alive_survives_errors(api):
 
 
 def test_random_bytes_never_give_5xx(api):
-    import random
     rng = random.Random(1234)
     for _ in range(60):
         body = rng.randbytes(rng.randint(0, 300))
