@@ -31,6 +31,7 @@ class ConformancePlugin:
         config.addinivalue_line(
             "markers", "requirement(*ids): the oracle requirements this test checks"
         )
+        contract_schema_module.configure(self.run_settings)
 
     def pytest_collection_modifyitems(self, config, items) -> None:
         for item in items:
@@ -94,10 +95,6 @@ class ConformancePlugin:
         factory = JobFactory(na_api)
         yield factory
         factory.cleanup()
-
-    @pytest.fixture(scope="session")
-    def contract_schema(self):
-        return contract_schema_module.build(self.run_settings)
 
     @pytest.fixture(scope="session")
     def jobs(self, api):

@@ -7,6 +7,21 @@ from schemathesis.config import SchemathesisConfig
 
 from conformance import contract
 
+_settings_of_this_run = None
+
+
+def configure(settings) -> None:
+    """Called by the plugin before collection: the test module builds its schema at import,
+    so that every operation is its own test item (a lazy schema folds them into one)."""
+    global _settings_of_this_run
+    _settings_of_this_run = settings
+
+
+def for_this_run() -> schemathesis.BaseSchema:
+    if _settings_of_this_run is None:
+        raise RuntimeError("the suite runs through `metastudio-conformance run`")
+    return build(_settings_of_this_run)
+
 
 def build(settings) -> schemathesis.BaseSchema:
     config = SchemathesisConfig.from_dict(

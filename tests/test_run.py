@@ -74,8 +74,8 @@ def _free_port() -> int:
 @pytest.mark.parametrize(
     ("args", "env", "code", "message"),
     [
-        (["run", "--target", "not-a-url", "--project-id", "p", "--ak", "a", "--sk", "s"], {},
-         2, "is not a URL"),
+        (["run", "--target", "not-a-url", "--project-id", "p"],
+         {"METASTUDIO_AK": "a", "METASTUDIO_SK": "s"}, 2, "is not a URL"),
         (["run", "--target", "http://127.0.0.1:1"], {"METASTUDIO_TOKEN": "t"}, 2,
          "--project-id is required"),
         (["run", "--target", "http://127.0.0.1:1", "--project-id", "p"],
@@ -92,6 +92,13 @@ def test_bad_input_gets_one_clear_line_and_its_exit_code(tmp_path, args, env, co
     assert message in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_secret_on_the_command_line_is_warned_about(tmp_path):
+    result = run_cli(["run", "--target", "not-a-url", "--project-id", "p", "--token", "t"],
+                     tmp_path / "reports", timeout=60)
+    assert result.code == 2
+    assert "warning: --token on the command line" in result.stderr
 
 
 def test_malformed_profile_is_exit_2(tmp_path):

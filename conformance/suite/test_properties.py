@@ -12,13 +12,12 @@ import zlib
 
 import allure
 import pytest
-import schemathesis
 from schemathesis.core.parameters import ParameterLocation
 
-from conformance import checks
+from conformance import checks, schema
 
 # Only the operations under test; Create, Show and List are supporting (tag `supporting`).
-contract_schema = schemathesis.pytest.from_fixture("contract_schema").include(tag="under-test")
+contract_schema = schema.for_this_run().include(tag="under-test")
 
 # What every run of these tests exercises. The checks for CMD-03..06 also run on every
 # answer and fail those requirements when broken, but whether a case reaches them is
