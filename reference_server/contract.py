@@ -167,10 +167,17 @@ def _one_extension(ops: list[Operation], key: str) -> tuple[Operation, object]:
     return found[0], found[0].extensions[key]
 
 
-@lru_cache(maxsize=4)
 def load_contract(spec_path: str | Path | None = None) -> Contract:
     """Read the API spec and, next to it, control.yaml (the test-control interface)."""
     path = Path(spec_path) if spec_path else default_spec_path()
+    try:
+        return _load(path.resolve())
+    except (KeyError, TypeError, IndexError, AttributeError, yaml.YAMLError) as exc:
+        raise ContractError(f"{path}: unusable spec ({exc.__class__.__name__}: {exc})") from None
+
+
+@lru_cache(maxsize=8)  # keyed by resolved path, so METASTUDIO_SPEC changes are honoured
+def _load(path: Path) -> Contract:
     resolver = _Resolver(path.parent)
     resolver.docs[path.name] = _load_yaml(path)
     spec = resolver.resolve(resolver.docs[path.name], path.name)

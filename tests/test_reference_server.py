@@ -227,6 +227,30 @@ def test_jobs_are_per_project(api):
     assert api.state(job) == "JOB_SUCCESS"
 
 
+def test_gates_are_read_from_the_spec(tmp_path, monkeypatch):
+    """Edit the spec's gates and the server follows: nothing is restated in Python."""
+    spec = yaml.safe_load(yaml.safe_dump(SPEC))
+    delete_op = spec["paths"][JOB_PATH]["delete"]
+    delete_op["x-deletable-states"] = ["TRAINING"]
+    command_op = spec["paths"][JOB_PATH + "/command"]["post"]
+    command_op["x-na-only-commands"].remove("CONFIRM_ACCEPT")
+    (tmp_path / "training-jobs.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True))
+    (tmp_path / "control.yaml").write_text(
+        (Path(__file__).parent.parent / "openapi/control.yaml").read_text())
+    monkeypatch.setenv("METASTUDIO_SPEC", str(tmp_path / "training-jobs.yaml"))
+    srv, thread = start_server()
+    try:
+        edited = Api(srv.url, headers={})
+        assert edited.delete(edited.seed("TRAINING")).status_code == 200
+        assert_error(edited.delete(edited.seed("JOB_FINISH")), 400)
+        job = edited.seed("WAIT_USER_CONFIRM")  # a standard tenant
+        assert edited.command(job, {"command": "CONFIRM_ACCEPT"}).status_code == 200
+        other = edited.seed("WAIT_USER_CONFIRM")
+        assert_error(edited.command(other, {"command": "CONFIRM_REJECT"}), 400)  # still NA-only
+    finally:
+        stop_server(srv, thread)
+
+
 # --- lifecycle ---
 
 def test_documented_upload_workflow(api):
