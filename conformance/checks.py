@@ -52,8 +52,11 @@ def requirements_of(failure: BaseException) -> list[str]:
     """The requirement IDs one schemathesis or suite failure stands for."""
     if isinstance(failure, RequirementViolation):
         return [failure.requirement]
+    # A failure class may list several checks that can raise it; the first is its own.
     names = getattr(type(failure), "checks", ()) or ()
-    return sorted({BUILTIN_REQUIREMENTS[name] for name in names if name in BUILTIN_REQUIREMENTS})
+    if names and names[0] in BUILTIN_REQUIREMENTS:
+        return [BUILTIN_REQUIREMENTS[names[0]]]
+    return []
 
 
 def _body(response) -> Any:
