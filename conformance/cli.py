@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="make the run repeatable")
     run.add_argument("--max-examples", dest="max_examples", type=int,
                      help="examples per property test (default 40)")
-    run.add_argument("--report-dir", dest="report_dir", help="where reports go (default reports)")
+    run.add_argument("--report-dir", dest="report_dir", help="where reports go (default reports/latest)")
     run.add_argument("--no-control", dest="control", action="store_const", const=False,
                      help="never use the test-control interface")
     run.add_argument("-k", dest="select", help="run only tests matching this pytest expression")

@@ -37,7 +37,7 @@ class Settings:
     seed: int | None = None
     max_examples: int = 40
     control: bool | None = None  # None: use the control interface where the target has it
-    report_dir: Path = Path("reports")
+    report_dir: Path = Path("reports/latest")
     request_timeout: float = 10.0
     suite_args: tuple[str, ...] = field(default=())
 

@@ -21,6 +21,7 @@ class Requirement:
     title: str
     source: str
     quote: str
+    kind: str = "documented"  # or "model": an inferred rule a profile may change
 
     @property
     def area(self) -> str:
@@ -34,7 +35,8 @@ AREAS = {
     "ERR": "Error responses",
     "RSP": "Documented responses",
     "VAL": "Input validation",
-    "AUTH": "Authentication",
+    "AUTH": "Authentication and isolation",
+    "MOD": "Lifecycle model (profile)",
 }
 
 _ALL = [
@@ -78,6 +80,12 @@ _ALL = [
         "CMD-08", "The documented workflow succeeds: create, upload the parts, "
         "CONFIRM_MULTIPART_UPLOADED, SUBMITVERIFYING moves the job on", "docs: model training "
         "workflow", "200 with commond_result = EXCUTE_SUCCESS means success.",
+    ),
+    Requirement(
+        "CMD-09", "A refused command (4xx, or 200 EXCUTE_FAILED) leaves the job exactly as it "
+        "was", "docs; api-facts Transitions",
+        "200 with commond_result = EXCUTE_SUCCESS means success. (A command that was not "
+        "executed cannot have changed the job.)",
     ),
     Requirement(
         "HDR-01", "Every response carries a non-empty `X-Request-Id` header",
@@ -143,9 +151,59 @@ _ALL = [
         "seed:delete Function", "Deletes a virtual avatar model training task.",
     ),
     Requirement(
+        "DEL-04", "DELETE removes only the job it names; other jobs are untouched",
+        "seed:delete Function", "Deletes a virtual avatar model training task.",
+    ),
+    Requirement(
+        "RSP-05", "Every answer arrives within the response-time limit (profile, default 2 s)",
+        "profile: max_response_time", "Rate limits and timeouts of the target's profile.",
+        kind="model",
+    ),
+    Requirement(
         "AUTH-01", "A request without credentials or with a wrong token is refused with the "
         "error body", "seed Table 2; docs MSS.00000001",
         "X-Auth-Token ... This parameter is mandatory when token authentication is used.",
+    ),
+]
+
+_ALL += [
+    Requirement(
+        "AUTH-02", "A request with a bad AK/SK signature or a stale X-Sdk-Date is refused",
+        "seed Table 2; SDK signer",
+        "Authorization ... mandatory for AK/SK authentication. X-Sdk-Date ... Time when the "
+        "request is sent.",
+    ),
+    Requirement(
+        "AUTH-03", "A project cannot command, delete or see another project's jobs",
+        "seed Table 1", "project_id | Yes | String | Project ID.",
+    ),
+    Requirement(
+        "MOD-01", "An accepted command moves the job as the lifecycle model says",
+        "model profile (api-facts Transitions)",
+        "SUBMITVERIFYING: from WAIT_FILE_UPLOAD (after the parts are confirmed) ... to "
+        "AUTO_VERIFYING.", kind="model",
+    ),
+    Requirement(
+        "MOD-02", "A command the model does not allow in a state is refused, in the profile's "
+        "style (400 or 200 EXCUTE_FAILED)", "model profile (api-facts Transitions)",
+        "A command that is not allowed now is refused either as 400 with the error body, or "
+        "as 200 with EXCUTE_FAILED.", kind="model",
+    ),
+    Requirement(
+        "MOD-03", "An unknown job answers with the profile's status (404 MSS.41000003 or 400)",
+        "model profile (docs error codes)",
+        "404 MSS.41000003: task (training job) does not exist.", kind="model",
+    ),
+    Requirement(
+        "MOD-04", "GET_MULTIPART_UPLOADED reports every part uploaded so far",
+        "model profile (api-facts Transitions)",
+        "GET returns the parts uploaded so far as multipart_data.", kind="model",
+    ),
+    Requirement(
+        "MOD-05", "CONFIRM_ANSWER returns one attachment_upload_url per attachment_name",
+        "model profile (api-facts Transitions)",
+        "CONFIRM_ANSWER (with comment_data) keeps the state and returns one "
+        "attachment_upload_url per attachment_name.", kind="model",
     ),
 ]
 

@@ -60,6 +60,8 @@ class Recorder:
                 "id": rid,
                 "title": requirement.title,
                 "source": requirement.source,
+                "quote": requirement.quote,
+                "kind": requirement.kind,
                 "status": status,
                 "evidence": evidence[:4000],
             }

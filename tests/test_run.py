@@ -31,7 +31,7 @@ def test_results_file_describes_the_run_without_secrets(default_run):
     assert results["target"]["url"].startswith("http://127.0.0.1:")
     assert results["target"]["auth"] == "aksk"
     for row in results["requirements"]:
-        assert set(row) == {"id", "title", "source", "status", "evidence"}
+        assert set(row) == {"id", "title", "source", "quote", "kind", "status", "evidence"}
 
 
 def test_console_shows_the_requirement_table(default_run):
