@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the bundled reference server",
                                 add_help=False)
     serve.add_argument("serve_args", nargs=argparse.REMAINDER)
+    commands.add_parser("report", help="build the HTML reports of a run (see reports/)",
+                        add_help=False)
     commands.add_parser("requirements", help="list the requirements of the oracle")
     return parser
 
@@ -56,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         from reference_server.__main__ import main as serve
 
         return serve(argv[1:])
+    if argv[:1] == ["report"]:  # every option belongs to the report builder
+        from reports.cli import main as report
+
+        return report(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "requirements":
         from conformance.requirements import REQUIREMENTS

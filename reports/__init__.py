@@ -1,0 +1,1 @@
+"""Reports of a conformance run: Allure HTML, the conformance report, nightly history."""
