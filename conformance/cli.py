@@ -39,7 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="make the run repeatable")
     run.add_argument("--max-examples", dest="max_examples", type=int,
                      help="examples per property test (default 40)")
-    run.add_argument("--report-dir", dest="report_dir", help="where reports go (default reports/latest)")
+    run.add_argument("--report-dir", dest="report_dir",
+                     help="where reports go (default reports/latest)")
+    run.add_argument("--model", help="lifecycle model profile (default: the reference model)")
+    run.add_argument("--inventory", help="YAML of existing jobs per state (shared targets)")
     run.add_argument("--no-control", dest="control", action="store_const", const=False,
                      help="never use the test-control interface")
     run.add_argument("-k", dest="select", help="run only tests matching this pytest expression")
@@ -80,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance import config, results, target
+    from conformance import config, inventory, model, results, target
 
     for secret in ("token", "sk"):
         if getattr(args, secret):
@@ -88,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
                   f"machine; prefer METASTUDIO_{secret.upper()}", file=sys.stderr)
     try:
         settings = config.resolve(vars(args))
+        model.load(settings.model)  # a bad model or inventory is a usage error, up front
+        inventory.load(settings.inventory)
     except config.ConfigError as exc:
         return _fail(EXIT_USAGE, str(exc))
     settings = replace(settings, seed=random.randrange(2**31) if settings.seed is None

@@ -11,6 +11,7 @@ import secrets
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -63,6 +64,11 @@ class ApiClient:
             return None
         return response.json().get("state")
 
+    def list_jobs(self, **query: str) -> requests.Response:
+        path = contract.JOBS_PATH.format(project_id=self.project_id)
+        suffix = "?" + urlencode(query) if query else ""
+        return self.request("GET", path + suffix)
+
     def create(self, name: str, **fields: Any) -> requests.Response:
         path = contract.JOBS_PATH.format(project_id=self.project_id)
         return self.request("POST", path, json_body={"name": name, **fields})
@@ -110,8 +116,12 @@ class ApiClient:
         )
         return response
 
-    def last_exchanges(self, count: int = 6) -> str:
-        return "\n".join(str(exchange) for exchange in list(self.transcript)[-count:])
+    def begin(self) -> None:
+        """A new example starts: its transcript shows only its own requests."""
+        self.transcript.clear()
+
+    def last_exchanges(self) -> str:
+        return "\n".join(str(exchange) for exchange in self.transcript)
 
 
 class SeedError(Exception):

@@ -37,6 +37,8 @@ class Settings:
     seed: int | None = None
     max_examples: int = 40
     control: bool | None = None  # None: use the control interface where the target has it
+    model: Path | None = None  # lifecycle model profile; None: conformance/models/reference.yaml
+    inventory: Path | None = None  # existing jobs per state, for targets without control
     report_dir: Path = Path("reports/latest")
     request_timeout: float = 10.0
     suite_args: tuple[str, ...] = field(default=())
@@ -149,7 +151,7 @@ def _coerce(key: str, value: Any) -> Any:
                 return value
             return {"true": True, "yes": True, "1": True, "false": False, "no": False,
                     "0": False}[str(value).lower()]
-        if key == "report_dir":
+        if key in ("report_dir", "model", "inventory"):
             return Path(value)
     except (ValueError, KeyError, TypeError):
         raise ConfigError(f"setting {key} has an invalid value {value!r}") from None

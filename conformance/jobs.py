@@ -1,8 +1,9 @@
 """Getting real jobs into the states a test needs, and cleaning up only what the run made.
 
-Two ways in, tried in order: the test-control interface (openapi/control.yaml) where the
-target has it, and the real API's Create, which gives a job in the initial state. A state
-that neither reaches is reported as not covered, never as passed.
+Three ways in, tried in order: the test-control interface (openapi/control.yaml) where
+the target has it; the inventory's disposable jobs, each used once after Show confirms
+its state; the real API's Create, which gives a job in the initial state. A state that
+none reaches is reported as not covered, never as passed.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from conformance import contract, requirements
+from conformance import contract, inventory, requirements
 from conformance.client import ApiClient, SeedError
 
 NOT_COVERED = "not covered: "
@@ -21,6 +22,7 @@ class JobFactory:
         self.api = api
         self.control = api.settings.control  # None until the first seed tells
         self.created: list[str] = []
+        self.spare = [e for e in inventory.load(api.settings.inventory) if e.disposable]
 
     def reachable_states(self) -> list[str]:
         """Every state through the control interface, else only the initial one; the
@@ -33,7 +35,9 @@ class JobFactory:
                 self.control = False
         initial = contract.initial_state()
         others = [state for state in contract.job_states() if state != initial]
-        return [initial, *others] if self.control else [initial]
+        if self.control:
+            return [initial, *others]
+        return [initial, *sorted({e.state for e in self.spare} - {initial})]
 
     def in_state(self, state: str) -> str:
         """A fresh job of this run in `state`, or a not-covered skip saying why not."""
@@ -46,11 +50,16 @@ class JobFactory:
                 if self.control:
                     raise
                 self.control = False
+        for entry in [e for e in self.spare if e.state == state]:
+            self.spare.remove(entry)
+            if self.api.state_of(entry.job_id) == state:
+                return entry.job_id
         if state == contract.initial_state():
             return self._create()
         pytest.skip(
-            f"{NOT_COVERED}no way to reach {state}: the target has no control interface "
-            f"and Create gives {contract.initial_state()}"
+            f"{NOT_COVERED}no way to reach {state}: the target has no control interface, "
+            f"the inventory has no disposable job in it, and Create gives "
+            f"{contract.initial_state()}"
         )
 
     def _create(self) -> str:

@@ -11,7 +11,7 @@ import allure
 import pytest
 import requests
 
-from conformance import requirements, results
+from conformance import checks, model, requirements, results
 from conformance import schema as contract_schema_module
 from conformance.client import ApiClient
 from conformance.config import Settings
@@ -50,6 +50,18 @@ class ConformancePlugin:
             allure.dynamic.story(f"{rid} {requirement.title}")
 
     @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item):
+        """Attach each failure's evidence (HTTP transcript, or schemathesis' curl line)."""
+        try:
+            return (yield)
+        except BaseException as error:
+            for number, leaf in enumerate(results.leaves(error), start=1):
+                rids = ", ".join(checks.requirements_of(leaf)) or "failure"
+                allure.attach(str(leaf), name=f"{rids} evidence {number}",
+                              attachment_type=allure.attachment_type.TEXT)
+            raise
+
+    @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = yield
         if report.when == "call" or report.outcome != "passed":
@@ -80,6 +92,16 @@ class ConformancePlugin:
     @pytest.fixture(scope="session")
     def api(self, settings, http_session) -> ApiClient:
         return ApiClient(settings, http_session)
+
+    @pytest.fixture(autouse=True)
+    def _fresh_transcript(self, request):
+        """Each test's failures show its own requests only."""
+        if "api" in request.fixturenames:
+            request.getfixturevalue("api").begin()
+
+    @pytest.fixture(scope="session")
+    def lifecycle_model(self, settings):
+        return model.load(settings.model)
 
     @pytest.fixture(scope="session")
     def na_api(self, settings, api, http_session) -> ApiClient:

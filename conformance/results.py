@@ -70,9 +70,9 @@ class Recorder:
 
 def classify(error: BaseException | None, ids: list[str]) -> list[tuple[str, str, str]]:
     """(requirement, status, evidence) for one failed test."""
-    leaves = list(_leaves(error)) if error is not None else []
+    failures = list(leaves(error)) if error is not None else []
     found: list[tuple[str, str, str]] = []
-    for leaf in leaves:
+    for leaf in failures:
         attributed = checks.requirements_of(leaf)
         if attributed:
             found.extend((rid, "fail", _first_lines(leaf)) for rid in attributed)
@@ -84,10 +84,10 @@ def classify(error: BaseException | None, ids: list[str]) -> list[tuple[str, str
     return found or [(rid, "error", "test failed without an exception") for rid in ids]
 
 
-def _leaves(error: BaseException):
+def leaves(error: BaseException):
     if isinstance(error, BaseExceptionGroup):
         for inner in error.exceptions:
-            yield from _leaves(inner)
+            yield from leaves(inner)
     else:
         yield error
 

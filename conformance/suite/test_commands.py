@@ -14,6 +14,7 @@ START = "WAIT_FILE_UPLOAD"  # a state where a well-formed command is meaningful
 @pytest.mark.requirement("CMD-01", "ERR-01")
 @given(body=bodies.bodies_without_command())
 def test_command_is_required(body, api, jobs):
+    api.begin()
     job_id = jobs.in_state(START)
     response = api.command(job_id, body)
     expect.refused_with_400(api, "CMD-01", response, "a body without `command`")
@@ -23,6 +24,7 @@ def test_command_is_required(body, api, jobs):
 @pytest.mark.requirement("CMD-02", "ERR-01")
 @given(command=bodies.undocumented_commands())
 def test_undocumented_command_is_refused(command, api, jobs):
+    api.begin()
     job_id = jobs.in_state(START)
     response = api.command(job_id, {"command": command})
     expect.refused_with_400(api, "CMD-02", response, f"undocumented command {command!r}")
@@ -32,6 +34,7 @@ def test_undocumented_command_is_refused(command, api, jobs):
 @pytest.mark.requirement("CMD-07", "ERR-01")
 @given(body=bodies.bodies_with_wrong_types())
 def test_wrong_types_are_refused(body, api, jobs):
+    api.begin()
     job_id = jobs.in_state(START)
     response = api.command(job_id, body)
     expect.refused_with_400(api, "CMD-07", response, "a body field of the wrong type")

@@ -42,12 +42,27 @@ def _assert_gone(api, job_id: str) -> None:
             expect.violation(api, "DEL-03", f"{what} answered {expect.describe(response)}",
                              "a deleted job is not found (404 or 400)")
         expect.error_body(api, response)
+    listed = api.list_jobs(job_id=job_id)
+    if listed.status_code != 200 or any(
+        job.get("job_id") == job_id for job in listed.json().get("jobs", [])
+    ):
+        expect.violation(api, "DEL-03", f"List answered {expect.describe(listed)}",
+                         "a deleted job is not listed")
 
 
-@pytest.mark.requirement("DEL-03", "ERR-01")
-def test_delete_unknown_job_is_not_found(api):
-    response = api.delete(new_job_id())
+@pytest.mark.requirement("MOD-03", "DEL-03", "ERR-01")
+@pytest.mark.parametrize("operation", ["DELETE", "command", "Show"])
+def test_unknown_job_is_not_found(operation, api, lifecycle_model):
+    job_id = new_job_id()
+    response = {
+        "DELETE": lambda: api.delete(job_id),
+        "command": lambda: api.command(job_id, {"command": "GET_MULTIPART_UPLOADED"}),
+        "Show": lambda: api.show(job_id),
+    }[operation]()
     if not requirements.is_not_found(response.status_code):
         expect.violation(api, "DEL-03", expect.describe(response),
-                         "DELETE of a job that never existed is not found (404 or 400)")
+                         f"{operation} of a job that never existed is not found (404 or 400)")
+    if not lifecycle_model.not_found_ok(response.status_code):
+        expect.violation(api, "MOD-03", expect.describe(response),
+                         f"an unknown job answers {lifecycle_model.unknown_job}")
     expect.error_body(api, response)

@@ -16,6 +16,7 @@ PROBE = {"command": "GET_MULTIPART_UPLOADED"}  # allowed in START, changes nothi
 @pytest.mark.requirement("HDR-02", "ERR-01")
 @given(user_id=headers.chinese_app_user_ids())
 def test_chinese_app_user_id_is_refused(user_id, api, jobs):
+    api.begin()
     job_id = jobs.in_state(START)
     response = api.command(job_id, PROBE, headers={"X-App-UserId": user_id})
     expect.refused_with_400(api, "HDR-02", response,
@@ -29,6 +30,7 @@ def test_chinese_app_user_id_is_refused(user_id, api, jobs):
 @pytest.mark.requirement("HDR-02")
 @given(user_id=headers.app_user_ids())
 def test_plain_app_user_id_is_accepted(user_id, api, jobs):
+    api.begin()
     job_id = jobs.in_state(START)
     response = api.command(job_id, PROBE, headers={"X-App-UserId": user_id})
     if response.status_code != 200:

@@ -25,6 +25,7 @@ def _refused_without_5xx(api, response, what: str) -> None:
 @pytest.mark.requirement("ERR-02", "ERR-01")
 @given(payload=hostile.malformed_json())
 def test_malformed_body_is_a_client_error(payload, api, jobs):
+    api.begin()
     job_id = jobs.in_state(START)
     response = api.request("POST", _command_path(api, job_id), data=payload,
                            headers={"Content-Type": "application/json"})

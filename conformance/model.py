@@ -1,0 +1,161 @@
+"""The lifecycle model: a profile (YAML) of which command moves which state where.
+
+`JobModel` is what the suite believes about one job; `Model.predict` says what a command
+should do to it. The model's rules are checked against the spec when loaded, so a profile
+that names an unknown state or command, or disagrees with the spec's NA-only commands,
+is a configuration error rather than a silent gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conformance import contract
+from conformance.config import ConfigError
+
+DEFAULT = Path(__file__).resolve().parent / "models" / "reference.yaml"
+_REQUIRES = {"all-parts-uploaded", "parts-confirmed", "update-video"}
+_KEYS = {"refusal", "unknown_job", "max_response_time", "seeded_parts", "transitions"}
+
+
+@dataclass
+class JobModel:
+    """What the suite knows of one job: its state, its parts, whether it is gone."""
+
+    state: str
+    parts: int = 0
+    uploaded: set[int] = field(default_factory=set)
+    confirmed: bool = False
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    command: str
+    sources: tuple[str, ...]
+    target: str | None = None
+    requires: str | None = None
+    confirms_parts: bool = False
+    na_only: bool = False
+
+
+@dataclass(frozen=True)
+class Prediction:
+    accepted: bool
+    reason: str
+    transition: Transition | None = None
+
+    def apply(self, job: JobModel) -> None:
+        """Update the model after the server accepted the command."""
+        if self.transition is None:
+            return
+        if self.transition.confirms_parts:
+            job.confirmed = True
+        if self.transition.target:
+            job.state = self.transition.target
+
+
+@dataclass(frozen=True)
+class Model:
+    transitions: tuple[Transition, ...]
+    refusal: str = "either"
+    unknown_job: str = "either"
+    max_response_time: float = 2.0
+    seeded_parts: int = 1
+
+    def predict(self, job: JobModel, body: dict, tenant: str) -> Prediction:
+        command = body.get("command")
+        rules = [t for t in self.transitions if t.command == command]
+        if rules and rules[0].na_only and tenant != "na":
+            return Prediction(False, f"{command} is for NA tenants only")
+        rule = next((t for t in rules if job.state in t.sources), None)
+        if rule is None:
+            return Prediction(False, f"{command} is not allowed in {job.state}")
+        unmet = _unmet(rule.requires, job, body)
+        if unmet:
+            return Prediction(False, unmet)
+        return Prediction(True, "allowed", rule)
+
+    def refusal_ok(self, status: int, body: Any) -> bool:
+        """MOD-02: the refusal has the profile's form."""
+        as_400 = status == 400
+        as_failed = status == 200 and isinstance(body, dict) and (
+            body.get("commond_result") == "EXCUTE_FAILED")
+        return {"400": as_400, "excute-failed": as_failed}.get(self.refusal, as_400 or as_failed)
+
+    def not_found_ok(self, status: int) -> bool:
+        """MOD-03: an unknown job answers with the profile's status."""
+        allowed = {"404": {404}, "400": {400}}.get(str(self.unknown_job), {400, 404})
+        return status in allowed
+
+    def seeded(self, state: str) -> JobModel:
+        parts = self.seeded_parts if state == contract.initial_state() else 0
+        return JobModel(state, parts=parts, uploaded=set(range(1, parts + 1)))
+
+
+def _unmet(requires: str | None, job: JobModel, body: dict) -> str | None:
+    if requires == "all-parts-uploaded" and job.uploaded != set(range(1, job.parts + 1)):
+        return "not every part is uploaded"
+    if requires == "parts-confirmed" and not job.confirmed:
+        return "the upload is not confirmed"
+    if requires == "update-video" and body.get("command_message") != "UPDATE_VIDEO":
+        return "resubmitting needs command_message UPDATE_VIDEO"
+    return None
+
+
+def load(path: str | Path | None = None) -> Model:
+    source = Path(path) if path else DEFAULT
+    try:
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"model profile {source} cannot be read: {exc}") from None
+    if not isinstance(data, dict) or set(data) - _KEYS:
+        unknown = sorted(set(data) - _KEYS) if isinstance(data, dict) else []
+        raise ConfigError(f"model profile {source} is malformed (unknown keys: {unknown})")
+    try:
+        transitions = tuple(_transition(entry) for entry in data.get("transitions", []))
+    except (TypeError, KeyError) as exc:
+        raise ConfigError(f"model profile {source} has a malformed transition: {exc}") from None
+    model = Model(
+        transitions=transitions,
+        refusal=str(data.get("refusal", "either")),
+        unknown_job=str(data.get("unknown_job", "either")),
+        max_response_time=float(data.get("max_response_time", 2.0)),
+        seeded_parts=int(data.get("seeded_parts", 1)),
+    )
+    _check_against_spec(model, source)
+    return model
+
+
+def _transition(entry: dict) -> Transition:
+    return Transition(
+        command=entry["command"],
+        sources=tuple(entry["from"]),
+        target=entry.get("to"),
+        requires=entry.get("requires"),
+        confirms_parts=bool(entry.get("confirms_parts", False)),
+        na_only=entry.get("tenant") == "na",
+    )
+
+
+def _check_against_spec(model: Model, source: Path) -> None:
+    states, commands = set(contract.job_states()), set(contract.commands())
+    for rule in model.transitions:
+        named = set(rule.sources) | ({rule.target} if rule.target else set())
+        if rule.command not in commands or not named <= states:
+            raise ConfigError(f"model profile {source}: {rule.command} names an unknown "
+                              f"command or state")
+        if rule.requires not in (None, *_REQUIRES):
+            raise ConfigError(f"model profile {source}: unknown requirement {rule.requires}")
+    na_in_model = {t.command for t in model.transitions if t.na_only}
+    if na_in_model != set(contract.na_only_commands()):
+        raise ConfigError(f"model profile {source}: NA-only commands {sorted(na_in_model)} "
+                          f"differ from the spec's x-na-only-commands")
+    if model.refusal not in ("400", "excute-failed", "either"):
+        raise ConfigError(f"model profile {source}: refusal must be 400, excute-failed or either")
+    if str(model.unknown_job) not in ("404", "400", "either"):
+        raise ConfigError(f"model profile {source}: unknown_job must be 404, 400 or either")

@@ -1,0 +1,41 @@
+"""Every command in every state, for both tenant kinds: one result line per state.
+
+The documented rules always apply (NA-only commands, refused commands change nothing,
+error bodies); which command is allowed where comes from the lifecycle model profile.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import contract
+from conformance.lifecycle import run_command
+
+REQUIREMENTS = ("CMD-09", "MOD-01", "MOD-02", "ERR-01")
+
+
+def _body(command: str) -> dict:
+    body = {"command": command}
+    if command == "CONFIRM_ANSWER":
+        body["comment_data"] = {"comment_title": "conformance", "attachment_name": ["a.txt"]}
+    return body
+
+
+@pytest.mark.requirement(*REQUIREMENTS, "CMD-06", "MOD-04")
+@pytest.mark.parametrize("state", contract.job_states())
+def test_commands_standard_tenant(state, settings, api, jobs, lifecycle_model):
+    if settings.tenant != "standard":
+        pytest.skip("not covered: this run's main project is NA")
+    for command in contract.commands():
+        job_id = jobs.in_state(state)
+        job = lifecycle_model.seeded(state)
+        run_command(api, lifecycle_model, "standard", job_id, job, _body(command))
+
+
+@pytest.mark.requirement(*REQUIREMENTS, "MOD-05")
+@pytest.mark.parametrize("state", contract.job_states())
+def test_commands_na_tenant(state, na_api, na_jobs, lifecycle_model):
+    for command in contract.commands():
+        job_id = na_jobs.in_state(state)
+        job = lifecycle_model.seeded(state)
+        run_command(na_api, lifecycle_model, "na", job_id, job, _body(command))

@@ -1,0 +1,135 @@
+"""Random command sequences on real jobs, checked step by step against the model.
+
+A hypothesis `RuleBasedStateMachine`: jobs are seeded or created, commanded, uploaded to,
+shown and deleted in random order. After every step the server's view of the job must
+equal the model's; refused commands change nothing; deleted jobs stay gone; a DELETE
+removes only its own job. A failure shows hypothesis' shrunk sequence of steps and the
+HTTP transcript of exactly those requests.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
+
+from conformance import contract, expect, requirements
+from conformance.lifecycle import run_command
+from conformance.model import JobModel
+from strategies import bodies
+
+REQUIREMENTS = ("CMD-09", "MOD-01", "MOD-02", "DEL-01", "DEL-02", "DEL-03", "DEL-04")
+
+
+def _machine(api, jobs, model, tenant, http_session, timeout):
+    states = jobs.reachable_states()
+
+    class JobLifecycle(RuleBasedStateMachine):
+        handles = Bundle("jobs")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.known: dict[str, JobModel] = {}
+            self.upload_urls: dict[str, list[str]] = {}
+            api.begin()  # the transcript of a failure is this example's alone
+
+        @rule(target=handles, state=st.sampled_from(states))
+        def seed(self, state):
+            job_id = jobs.in_state(state)
+            self.known[job_id] = model.seeded(state)
+            return job_id
+
+        @rule(target=handles, parts=st.integers(1, 3))
+        def create(self, parts):
+            answer = jobs.create(video_multipart_count=parts)
+            self.known[answer["job_id"]] = JobModel(contract.initial_state(), parts=parts)
+            self.upload_urls[answer["job_id"]] = list(answer["training_video_upload_url"])
+            return answer["job_id"]
+
+        @rule(job_id=handles, part=st.integers(1, 3))
+        def upload(self, job_id, part):
+            job, urls = self.known[job_id], self.upload_urls.get(job_id, [])
+            if part > len(urls) or part in job.uploaded or job.deleted:
+                return
+            response = http_session.put(urls[part - 1], data=b"video part %d" % part,
+                                        headers={"Content-Type": "application/octet-stream"},
+                                        timeout=timeout)
+            if not 200 <= response.status_code < 300:
+                expect.violation(api, "CMD-08", f"PUT part {part}: {response.status_code}",
+                                 "an upload URL accepts its part")
+            job.uploaded.add(part)
+
+        @rule(job_id=handles, body=bodies.command_bodies())
+        def command(self, job_id, body):
+            job = self.known[job_id]
+            if job.deleted:
+                _expect_gone(api, model, job_id, "command",
+                             api.command(job_id, body))
+                return
+            run_command(api, model, tenant, job_id, job, body)
+
+        @rule(job_id=handles)
+        def delete(self, job_id):
+            job = self.known[job_id]
+            response = api.delete(job_id)
+            if job.deleted:
+                _expect_gone(api, model, job_id, "a second DELETE", response)
+            elif requirements.delete_allowed(job.state):
+                if not requirements.is_delete_success(response.status_code):
+                    expect.violation(api, "DEL-01", expect.describe(response),
+                                     f"DELETE succeeds in {job.state}")
+                job.deleted = True
+                _expect_gone(api, model, job_id, "Show", api.show(job_id))
+                self._others_untouched(job_id)
+            else:
+                if requirements.is_delete_success(response.status_code):
+                    expect.violation(api, "DEL-02", expect.describe(response),
+                                     f"DELETE refused in {job.state}")
+                expect.error_body(api, response)
+                expect.unchanged(api, "DEL-02", job_id, job.state)
+
+        @rule(job_id=handles)
+        def show(self, job_id):
+            job = self.known[job_id]
+            if job.deleted:
+                _expect_gone(api, model, job_id, "Show", api.show(job_id))
+            else:
+                expect.unchanged(api, "CMD-09", job_id, job.state)
+
+        def _others_untouched(self, deleted: str) -> None:
+            for other, job in self.known.items():
+                if other != deleted and not job.deleted and api.state_of(other) != job.state:
+                    expect.violation(api, "DEL-04", f"deleting {deleted} left {other} "
+                                     f"{api.state_of(other) or 'gone'}",
+                                     f"{other} untouched in {job.state}")
+
+    return JobLifecycle
+
+
+def _expect_gone(api, model, job_id, what, response) -> None:
+    if not requirements.is_not_found(response.status_code):
+        expect.violation(api, "DEL-03", f"{what} of deleted job {job_id}: "
+                         f"{expect.describe(response)}", "a deleted job is not found")
+    expect.error_body(api, response)
+
+
+def _run(machine, settings):
+    run_state_machine_as_test(machine, settings=hypothesis_settings(
+        max_examples=max(5, settings.max_examples // 2), stateful_step_count=12,
+        deadline=None, database=None, suppress_health_check=list(HealthCheck)))
+
+
+@pytest.mark.requirement(*REQUIREMENTS, "CMD-06")
+def test_lifecycle_standard_tenant(settings, api, jobs, lifecycle_model, http_session):
+    if settings.tenant != "standard":
+        pytest.skip("not covered: this run's main project is NA")
+    _run(_machine(api, jobs, lifecycle_model, "standard", http_session,
+                  settings.request_timeout), settings)
+
+
+@pytest.mark.requirement(*REQUIREMENTS)
+def test_lifecycle_na_tenant(settings, na_api, na_jobs, lifecycle_model, http_session):
+    _run(_machine(na_api, na_jobs, lifecycle_model, "na", http_session,
+                  settings.request_timeout), settings)
