@@ -1,0 +1,54 @@
+"""`python -m reference_server`: usage errors, the fault list, serving and SIGTERM."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from reference_server.__main__ import main as cli_main
+from reference_server.faults import REGISTRY
+from tests.reference_helpers import Api
+
+
+@pytest.mark.parametrize("argv", [["--ak", "a"], ["--sk", "s"], ["--fault", "nope"], ["--bogus"],
+                                  ["--unknown-job-status", "500"], ["--refusal", "maybe"],
+                                  ["--port", "70000"], ["--port", "abc"], ["--na-project"]])
+def test_cli_usage_errors_exit_2_with_one_line(capsys, argv):
+    try:
+        code = cli_main(argv)
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1 and "error" in err and "Traceback" not in err
+
+
+def test_cli_lists_faults(capsys):
+    assert cli_main(["--list-faults"]) == 0
+    rows = [line.split(None, 2) for line in capsys.readouterr().out.splitlines()]
+    assert {name: req for name, req, _ in rows} == {f.name: f.requirement
+                                                    for f in REGISTRY.values()}
+    assert all(re.fullmatch(r"[A-Z]+-\d\d", req) and desc for _, req, desc in rows)
+
+
+def test_cli_serves_then_exits_cleanly_on_sigterm():
+    proc = subprocess.Popen([sys.executable, "-m", "reference_server", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        banner = proc.stdout.readline().strip()
+        match = re.fullmatch(r"serving on (http://127\.0\.0\.1:\d+)", banner)
+        assert match, banner
+        anonymous = Api(match.group(1), headers={})
+        job = anonymous.seed("JOB_SUCCESS")
+        assert anonymous.delete(job).status_code == 200  # auth is off
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert proc.stdout.read() == ""
+        assert "auth is off" in proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.wait()
