@@ -45,6 +45,7 @@ BUILTIN_REQUIREMENTS = {
     "missing_required_header": "VAL-01",
     "positive_data_acceptance": "VAL-02",
     "ignored_auth": "AUTH-01",
+    "max_response_time": "RSP-05",
 }
 
 

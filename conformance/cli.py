@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--ak", help="access key (METASTUDIO_AK)")
     run.add_argument("--sk", help="secret key (prefer METASTUDIO_SK)")
     run.add_argument("--tenant", choices=("standard", "na"), help="tenant kind (default standard)")
+    run.add_argument("--na-project-id", dest="na_project_id",
+                     help="an NA-whitelisted project, for the NA-only rules")
+    run.add_argument("--other-project-id", dest="other_project_id",
+                     help="another project of the same credentials, for isolation checks")
     run.add_argument("--profile", help="YAML profile with any of the settings")
     run.add_argument("--seed", type=int, help="make the run repeatable")
     run.add_argument("--max-examples", dest="max_examples", type=int,

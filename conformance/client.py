@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import requests
 
 from conformance import auth, contract
+from conformance.checks import RequirementViolation
 
 CONTROL_JOBS = "/conformance/v1/{project_id}/jobs"
 
@@ -36,8 +37,10 @@ class Exchange:
 
 
 class ApiClient:
-    def __init__(self, settings, session: requests.Session, project_id: str | None = None):
+    def __init__(self, settings, session: requests.Session, project_id: str | None = None,
+                 response_time_limit: float | None = None):
         self.settings = settings
+        self.response_time_limit = response_time_limit
         self.session = session
         self.project_id = project_id or settings.project_id
         self.auth = auth.for_settings(settings, self.project_id)
@@ -104,16 +107,21 @@ class ApiClient:
             timeout=self.settings.request_timeout,
             allow_redirects=False,
         )
-        self.transcript.append(
-            Exchange(
-                method,
-                path,
-                json_body if json_body is not None else _preview(data),
-                response.status_code,
-                _body_of(response),
-                response.headers.get("X-Request-Id"),
-            )
+        exchange = Exchange(
+            method,
+            path,
+            json_body if json_body is not None else _preview(data),
+            response.status_code,
+            _body_of(response),
+            response.headers.get("X-Request-Id"),
         )
+        self.transcript.append(exchange)
+        elapsed = response.elapsed.total_seconds()
+        if self.response_time_limit and elapsed > self.response_time_limit:
+            raise RequirementViolation(
+                "RSP-05", None, f"{method} {path} answered in {elapsed:.2f} s",
+                f"every answer within {self.response_time_limit:g} s",
+            )
         return response
 
     def begin(self) -> None:

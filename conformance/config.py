@@ -34,6 +34,7 @@ class Settings:
     sk: str | None = None
     tenant: str = "standard"
     na_project_id: str | None = None  # a second, NA-whitelisted project for NA-only rules
+    other_project_id: str | None = None  # another project of the same credentials (AUTH-03)
     seed: int | None = None
     max_examples: int = 40
     control: bool | None = None  # None: use the control interface where the target has it
@@ -124,7 +125,7 @@ def validate(values: dict[str, Any]) -> Settings:
                 "no credentials for the target: give --token, or --ak with --sk (or "
                 "METASTUDIO_TOKEN / METASTUDIO_AK and METASTUDIO_SK)"
             )
-    for name in ("project_id", "na_project_id"):
+    for name in ("project_id", "na_project_id", "other_project_id"):
         value = getattr(settings, name)
         if value is not None and not _PROJECT_ID.match(value):
             raise ConfigError(f"{name} {value!r} is not a valid project id")

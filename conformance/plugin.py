@@ -90,8 +90,9 @@ class ConformancePlugin:
         self.requests_sent += 1
 
     @pytest.fixture(scope="session")
-    def api(self, settings, http_session) -> ApiClient:
-        return ApiClient(settings, http_session)
+    def api(self, settings, http_session, lifecycle_model) -> ApiClient:
+        return ApiClient(settings, http_session,
+                         response_time_limit=lifecycle_model.max_response_time)
 
     @pytest.fixture(autouse=True)
     def _fresh_transcript(self, request):
@@ -110,7 +111,16 @@ class ConformancePlugin:
             return api
         if not settings.na_project_id:
             pytest.skip(f"{NOT_COVERED}no NA project configured (na_project_id)")
-        return ApiClient(settings, http_session, project_id=settings.na_project_id)
+        return ApiClient(settings, http_session, project_id=settings.na_project_id,
+                         response_time_limit=api.response_time_limit)
+
+    @pytest.fixture(scope="session")
+    def other_api(self, settings, api, http_session) -> ApiClient:
+        """The same credentials in another project, for isolation checks."""
+        if not settings.other_project_id:
+            pytest.skip(f"{NOT_COVERED}no second project configured (other_project_id)")
+        return ApiClient(settings, http_session, project_id=settings.other_project_id,
+                         response_time_limit=api.response_time_limit)
 
     @pytest.fixture(scope="session")
     def na_jobs(self, na_api):

@@ -51,11 +51,7 @@ class Recorder:
                 status, evidence = "not-covered", "no test exercised it in this run"
             else:
                 status = max((o[0] for o in outcomes), key=RANK.__getitem__)
-                evidence = "; ".join(
-                    f"{nodeid}: {text}" if text else nodeid
-                    for state, nodeid, text in outcomes
-                    if state == status
-                )
+                evidence = _evidence([o for o in outcomes if o[0] == status])
             rows[rid] = {
                 "id": rid,
                 "title": requirement.title,
@@ -66,6 +62,20 @@ class Recorder:
                 "evidence": evidence[:4000],
             }
         return rows
+
+
+def _evidence(outcomes: list[tuple[str, str, str]]) -> str:
+    """Failures in full, one per test; passes and skips summarised by reason."""
+    if outcomes[0][0] in ("fail", "error"):
+        return "\n\n".join(f"{nodeid}: {text}" for _, nodeid, text in outcomes)
+    reasons: dict[str, list[str]] = {}
+    for _, nodeid, text in outcomes:
+        reasons.setdefault(text, []).append(nodeid)
+    return "; ".join(
+        f"{text or 'passed'} ({len(ids)} test{'s' if len(ids) > 1 else ''}: {ids[0]}"
+        f"{', ...' if len(ids) > 1 else ''})"
+        for text, ids in reasons.items()
+    )
 
 
 def classify(error: BaseException | None, ids: list[str]) -> list[tuple[str, str, str]]:
@@ -92,7 +102,7 @@ def leaves(error: BaseException):
         yield error
 
 
-def _first_lines(error: BaseException, limit: int = 12) -> str:
+def _first_lines(error: BaseException, limit: int = 60) -> str:
     text = str(error).strip() or type(error).__name__
     lines = [line for line in text.splitlines() if line.strip()]
     return "\n".join(lines[:limit])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
-from conformance import contract
+from conformance import contract, model
 
 _settings_of_this_run = None
 
@@ -41,6 +41,7 @@ def build(settings) -> schemathesis.BaseSchema:
                 # The docs' error table answers a wrong method with 400 MSS.00010004, not 405.
                 "unsupported_method": {"enabled": False},
                 "allow_header_conformance": {"enabled": False},
+                "max_response_time": model.load(settings.model).max_response_time,
             },
         }
     )

@@ -54,6 +54,7 @@ def reference_server(
             target=url,
             project_id=na if settings.tenant == "na" else standard,
             na_project_id=na,
+            other_project_id=standard if settings.tenant == "na" else na,
             ak=ak,
             sk=sk,
             token=None,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+NA_PROJECT = "f" * 32  # every test server is started with this NA project
 
 
 @dataclass
@@ -54,7 +55,8 @@ class Server:
     process: subprocess.Popen
 
     def run_args(self) -> list[str]:
-        return ["run", "--target", self.url, "--project-id", self.project_id]
+        return ["run", "--target", self.url, "--project-id", self.project_id,
+                "--na-project-id", NA_PROJECT, "--other-project-id", NA_PROJECT]
 
     def env(self) -> dict[str, str]:
         return {"METASTUDIO_AK": self.ak, "METASTUDIO_SK": self.sk}
@@ -65,7 +67,7 @@ def start_server(*options: str) -> Server:
     project, ak, sk = "0" * 31 + "1", "AKTESTKEY0000001", "test-secret-key"
     process = subprocess.Popen(
         [sys.executable, "-m", "reference_server", "--port", "0", "--ak", ak, "--sk", sk,
-         *options],
+         "--na-project", NA_PROJECT, *options],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     banner = process.stdout.readline().strip()

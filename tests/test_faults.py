@@ -31,7 +31,7 @@ def test_catalogue_is_big_enough():
 @pytest.mark.parametrize(("fault", "requirement"), FAULTS, ids=[f for f, _ in FAULTS])
 def test_suite_fails_naming_the_broken_requirement(fault, requirement, tmp_path,
                                                    server_factory):
-    server = server_factory("--fault", fault, "--na-project", "f" * 32)
+    server = server_factory("--fault", fault)
     result = run_cli([*server.run_args(), "--seed", "7"], tmp_path / "reports",
                      env=server.env())
     assert result.code == 1, result.stderr[-2000:]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import requests
 
 from conformance import contract, expect
+from conformance.auth import AkSkAuth
 
 STATE = "WAIT_FILE_UPLOAD"  # deletable: an unauthenticated DELETE would succeed here
 
@@ -38,3 +42,29 @@ def test_unauthenticated_requests_are_refused(credentials, api, jobs):
                          authenticated=False)
     _refused(api, delete, f"DELETE with credentials {credentials}")
     expect.unchanged(api, "AUTH-01", job_id, STATE)
+
+
+@pytest.mark.requirement("AUTH-02", "ERR-01")
+@pytest.mark.parametrize("flaw", ["wrong-secret", "stale-date", "tampered-body"])
+def test_bad_aksk_signatures_are_refused(flaw, settings, api, jobs):
+    if settings.auth_kind != "aksk":
+        pytest.skip("not covered: this run authenticates with a token, not AK/SK")
+    job_id = jobs.in_state(STATE)
+    path = contract.COMMAND_PATH.format(project_id=api.project_id, job_id=job_id)
+    secret = settings.sk + "-wrong" if flaw == "wrong-secret" else settings.sk
+    signer = AkSkAuth(settings.ak, secret, api.project_id)
+    headers = {"Content-Type": "application/json"}
+    if flaw == "stale-date":  # signed correctly, an hour ago: a replayed request
+        stale = datetime.now(UTC) - timedelta(hours=1)
+        headers["X-Sdk-Date"] = stale.strftime("%Y%m%dT%H%M%SZ")
+    request = requests.Request("POST", settings.target + path, headers=headers,
+                               data=b'{"command": "GET_MULTIPART_UPLOADED"}').prepare()
+    signer(request)
+    if flaw == "tampered-body":  # the signature covers the body it was made for
+        request.prepare_body(b'{"command": "SUBMITVERIFYING"}', None)
+    response = api.session.send(request, timeout=settings.request_timeout)
+    if not 400 <= response.status_code < 500:
+        expect.violation(api, "AUTH-02", f"{flaw}: {expect.describe(response)}",
+                         "a request with a bad signature is refused with 4xx")
+    expect.error_body(api, response)
+    expect.unchanged(api, "AUTH-02", job_id, STATE)

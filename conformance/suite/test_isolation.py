@@ -1,0 +1,45 @@
+"""Projects are isolated: one project cannot command, delete or list another's jobs."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import contract, expect, requirements
+
+STATE = contract.initial_state()  # deletable, and commands are accepted in it
+
+
+@pytest.mark.requirement("AUTH-03")
+@pytest.mark.parametrize("operation", ["command", "DELETE", "Show", "List"])
+def test_other_project_cannot_reach_the_job(operation, api, jobs, other_api):
+    job_id = jobs.in_state(STATE)
+    if operation == "List":
+        listed = other_api.list_jobs(job_id=job_id)
+        jobs_seen = listed.json().get("jobs", []) if listed.status_code == 200 else []
+        if any(job.get("job_id") == job_id for job in jobs_seen):
+            expect.violation(other_api, "AUTH-03", f"List in {other_api.project_id} shows "
+                             f"{job_id}", "another project's jobs are not listed")
+        return
+    response = {
+        "command": lambda: other_api.command(job_id, {"command": "CONFIRM_MULTIPART_UPLOADED"}),
+        "DELETE": lambda: other_api.delete(job_id),
+        "Show": lambda: other_api.show(job_id),
+    }[operation]()
+    if not 400 <= response.status_code < 500 or requirements.is_delete_success(
+        response.status_code
+    ):
+        expect.violation(other_api, "AUTH-03", f"{operation} from project "
+                         f"{other_api.project_id}: {expect.describe(response)}",
+                         "another project's job is not found (4xx)")
+    expect.error_body(other_api, response)
+    expect.unchanged(api, "AUTH-03", job_id, STATE)
+
+
+@pytest.mark.requirement("RSP-05")
+def test_answers_arrive_within_the_limit(api, jobs, lifecycle_model):
+    """The client fails RSP-05 on any slow answer; this test makes sure enough are sent
+    in a row to meet a server that is slow only now and then."""
+    job_id = jobs.in_state(STATE)
+    for _ in range(25):
+        api.command(job_id, {"command": "GET_MULTIPART_UPLOADED"})
+        api.show(job_id)
