@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     except target.ReferenceServerFailed as exc:
         return _fail(EXIT_SUITE_ERROR, str(exc))
     rows = plugin.recorder.summary()
-    results.write(report_dir / "results.json", rows, settings, started, plugin.requests_sent)
+    results.write(report_dir / "results.json", rows, settings, started, plugin)
     return _exit_code(code, rows, settings, args)
 
 

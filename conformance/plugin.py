@@ -7,6 +7,8 @@ Allure labels, and records an outcome per requirement for the console table and
 
 from __future__ import annotations
 
+import time
+
 import allure
 import pytest
 import requests
@@ -26,6 +28,8 @@ class ConformancePlugin:
         self.run_settings = settings
         self.recorder = Recorder()
         self.requests_sent = 0
+        self.started = time.monotonic()
+        self.first_failure: dict | None = None  # when and after how many requests
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line(
@@ -67,6 +71,12 @@ class ConformancePlugin:
         if report.when == "call" or report.outcome != "passed":
             excinfo = call.excinfo
             self.recorder.record(item.nodeid, requirement_ids(item), report, excinfo)
+        if report.failed and self.first_failure is None:
+            self.first_failure = {
+                "test": item.nodeid,
+                "seconds": round(time.monotonic() - self.started, 2),
+                "requests": self.requests_sent,
+            }
         return report
 
     def pytest_terminal_summary(self, terminalreporter) -> None:

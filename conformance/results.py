@@ -108,7 +108,7 @@ def _first_lines(error: BaseException, limit: int = 60) -> str:
     return "\n".join(lines[:limit])
 
 
-def write(path: Path, rows: dict[str, dict], settings, started: float, requests_sent: int) -> None:
+def write(path: Path, rows: dict[str, dict], settings, started: float, plugin) -> None:
     from conformance import __version__
 
     document = {
@@ -117,7 +117,8 @@ def write(path: Path, rows: dict[str, dict], settings, started: float, requests_
         "seed": settings.seed,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "duration_s": round(time.time() - started, 2),
-        "requests_sent": requests_sent,
+        "requests_sent": plugin.requests_sent,
+        "first_failure": plugin.first_failure,
         "target": {
             "url": settings.target,
             "project_id": settings.project_id,
