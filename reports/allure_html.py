@@ -1,0 +1,111 @@
+"""The Allure HTML report: one self-contained index.html with the trend across runs.
+
+It runs the Allure 3 CLI (npm package `allure`, pinned in reports/package.json and
+package-lock.json), installed on first use with `npm ci --prefix reports`, so nothing
+but Node and the npm registry is needed, and never a global or `npx` download.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+CONFIG = PACKAGE_DIR / "allurerc.mjs"
+NODE_MODULES = PACKAGE_DIR / "node_modules"
+INSTALL_TIMEOUT_S, GENERATE_TIMEOUT_S = 900, 600
+# allure 3.18's awesome template always embeds Google Analytics (allure3 issue #476):
+# ALLURE_NO_ANALYTICS is honoured only by its allure2 plugin, so the tag is cut out after.
+ANALYTICS = re.compile(
+    r'\s*<script async src="https://www\.googletagmanager\.com/gtag/js[^"]*"></script>'
+    r"\s*<script>\s*window\.dataLayer.*?</script>",
+    re.S,
+)
+
+
+class AllureUnavailable(Exception):
+    """The HTML report could not be built; the message is one line for stderr."""
+
+
+def pinned_version() -> str:
+    manifest = json.loads((PACKAGE_DIR / "package.json").read_text(encoding="utf-8"))
+    return manifest["devDependencies"]["allure"]
+
+
+def installed_version() -> str | None:
+    try:
+        manifest = json.loads((NODE_MODULES / "allure" / "package.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest.get("version")
+
+
+def ensure_cli() -> Path:
+    """The local allure binary, installed from the lockfile when missing or outdated."""
+    if not shutil.which("node"):
+        raise AllureUnavailable("node is not installed (Node 20 or later is needed)")
+    binary = NODE_MODULES / ".bin" / "allure"
+    if installed_version() == pinned_version() and binary.exists():
+        return binary
+    npm = shutil.which("npm")
+    if not npm:
+        raise AllureUnavailable("npm is not installed, so the Allure CLI cannot be installed")
+    # One installer at a time: two reports started together must not interleave npm ci.
+    with open(PACKAGE_DIR / ".npm-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if installed_version() != pinned_version() or not binary.exists():
+            _run([npm, "ci", "--prefix", str(PACKAGE_DIR), "--no-audit", "--no-fund",
+                  "--loglevel=error"], INSTALL_TIMEOUT_S, f"npm ci --prefix {PACKAGE_DIR}")
+    if not binary.exists():
+        raise AllureUnavailable(f"npm ci finished but {binary} is missing")
+    return binary
+
+
+def build(results_dir: Path, out_dir: Path, history: Path, name: str) -> Path:
+    """Generate out_dir/index.html from results_dir, appending this run to `history`."""
+    binary = ensure_cli()
+    # Grouped by requirement (story label "DEL-02 ..."): a test that checks two
+    # requirements shows under both, which feature,story would cross into wrong pairs.
+    out_dir.mkdir(parents=True, exist_ok=True)
+    history.parent.mkdir(parents=True, exist_ok=True)
+    _run([str(binary), "awesome", str(results_dir.resolve()),
+          "--config", str(CONFIG), "--output", str(out_dir.resolve()),
+          "--single-file", "--history-path", str(history.resolve()),
+          "--report-name", name, "--group-by", "story"],
+         GENERATE_TIMEOUT_S, "allure awesome")
+    index = out_dir / "index.html"
+    if not index.is_file():
+        raise AllureUnavailable(f"allure awesome wrote no {index}")
+    _strip_analytics(index)
+    return index
+
+
+def _strip_analytics(index: Path) -> None:
+    html = index.read_text(encoding="utf-8")
+    cleaned = ANALYTICS.sub("", html, count=1)
+    if "googletagmanager" in cleaned:
+        raise AllureUnavailable(f"{index} still loads Google Analytics; the template changed")
+    if cleaned != html:
+        index.write_text(cleaned, encoding="utf-8")
+
+
+def _run(command: list[str], timeout: float, what: str) -> None:
+    env = {**os.environ, "ALLURE_NO_ANALYTICS": "true", "NO_COLOR": "1",
+           "NO_UPDATE_NOTIFIER": "1"}
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                              env=env, cwd=PACKAGE_DIR)
+    except subprocess.TimeoutExpired:
+        raise AllureUnavailable(f"{what} took longer than {timeout:.0f} s") from None
+    except OSError as exc:
+        raise AllureUnavailable(f"{what} could not start: {exc}") from None
+    if done.returncode != 0:
+        lines = [line.strip() for line in (done.stderr + done.stdout).splitlines()
+                 if line.strip() and not line.startswith("npm warn")]
+        raise AllureUnavailable(f"{what} failed (exit {done.returncode}): "
+                                f"{lines[-1] if lines else 'no output'}")

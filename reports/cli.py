@@ -1,0 +1,82 @@
+"""`metastudio-conformance report`: the reports people read, from a run's report folder.
+
+It writes conformance.md and conformance.html (always: they need only Python), then the
+Allure HTML report with its history (when Node is there). Exit codes: 0 the reports were
+written (a missing Node or a failed Allure install is one line on stderr, not a failure),
+2 usage error or no usable results.json in the report folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from reports import allure_extras, allure_html, conformance
+from reports import document as doc
+
+EXIT_OK, EXIT_USAGE = 0, 2
+PROG = "metastudio-conformance report"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line and exit 2, as `run` does
+        self.exit(EXIT_USAGE, f"{PROG}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument("--report-dir", dest="report_dir", default="reports/latest",
+                        help="report folder of a run, with results.json (default "
+                        "reports/latest)")
+    parser.add_argument("--history", default="reports/history/allure-history.jsonl",
+                        help="Allure history kept between runs; each report appends one "
+                        "line (default reports/history/allure-history.jsonl)")
+    parser.add_argument("--out", help="folder of the Allure HTML report (default "
+                        "<report-dir>/html)")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    report_dir = Path(args.report_dir)
+    try:
+        document = doc.load(report_dir)
+        md_path, html_path = conformance.write(report_dir)
+    except doc.ReportError as exc:
+        return _fail(f"{exc}; run `metastudio-conformance run --report-dir {report_dir}` first")
+    except OSError as exc:
+        return _fail(f"cannot write the conformance report in {report_dir}: {exc}")
+    print(f"conformance report: {md_path}, {html_path}")
+    print(doc.headline(document["requirements"]))
+    index = _allure_report(report_dir, document, Path(args.history),
+                           Path(args.out) if args.out else report_dir / "html")
+    if index:
+        print(f"Allure report: {index} (history: {args.history})")
+    return EXIT_OK
+
+
+def _allure_report(report_dir: Path, document: dict, history: Path, out: Path) -> Path | None:
+    """The Allure HTML, or None after one line on stderr saying why there is none."""
+    results_dir = report_dir / "allure-results"
+    if not results_dir.is_dir():
+        _warn(f"no {results_dir}, so no Allure report")
+        return None
+    try:
+        allure_extras.write_environment(results_dir, document)
+        name = f"MetaStudio conformance: {doc.target(document)['url']}"
+        return allure_html.build(results_dir, out, history, name)
+    except allure_html.AllureUnavailable as exc:
+        _warn(f"Allure HTML report not built: {exc}; the conformance report was written")
+    except OSError as exc:
+        _warn(f"Allure HTML report not built: {exc}")
+    return None
+
+
+def _warn(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _fail(message: str) -> int:
+    _warn(message)
+    return EXIT_USAGE
