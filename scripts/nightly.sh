@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Nightly conformance run, for any CI: run the suite, build the reports (keeping the Allure
+# history between nights), copy them to a publish folder, and exit with the run's code, so
+# conformance failures fail the job only after the reports exist.
+#
+# Target and credentials come from the environment, as for `metastudio-conformance run`:
+#   METASTUDIO_TARGET, METASTUDIO_PROJECT_ID, METASTUDIO_AK + METASTUDIO_SK or METASTUDIO_TOKEN
+#   (no METASTUDIO_TARGET: the bundled reference server is tested).
+# Where things go:
+#   NIGHTLY_REPORT_DIR   the run's report folder           (default reports/latest)
+#   NIGHTLY_HISTORY      Allure history kept between runs  (default reports/history/allure-history.jsonl)
+#   NIGHTLY_PUBLISH_DIR  folder to publish                 (default reports/site)
+#   METASTUDIO_CLI       the CLI to use  (default .venv/bin/metastudio-conformance, else PATH)
+# Arguments are passed to `run`, e.g. scripts/nightly.sh --max-examples 100.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+
+report_dir=${NIGHTLY_REPORT_DIR:-reports/latest}
+history=${NIGHTLY_HISTORY:-reports/history/allure-history.jsonl}
+publish=${NIGHTLY_PUBLISH_DIR:-reports/site}
+cli=${METASTUDIO_CLI:-}
+if [ -z "$cli" ]; then
+  if [ -x .venv/bin/metastudio-conformance ]; then
+    cli=.venv/bin/metastudio-conformance
+  else
+    cli=metastudio-conformance
+  fi
+fi
+
+# A run must never reuse an earlier night's results, or a broken run would republish them.
+for old in results.json conformance.md conformance.html junit.xml html allure-results; do
+  rm -rf -- "${report_dir:?}/$old"
+done
+
+echo "nightly: $cli run --report-dir $report_dir $*"
+"$cli" run --report-dir "$report_dir" "$@"
+run_code=$?
+echo "nightly: run exited with $run_code"
+
+"$cli" report --report-dir "$report_dir" --history "$history" --out "$report_dir/html"
+report_code=$?
+
+mkdir -p -- "$publish"
+published=0
+for file in html/index.html:index.html conformance.html:conformance.html \
+            conformance.md:conformance.md results.json:results.json; do
+  source_file="$report_dir/${file%%:*}"
+  if [ -f "$source_file" ]; then
+    cp -- "$source_file" "$publish/${file##*:}"
+    published=$((published + 1))
+  fi
+done
+if [ ! -f "$report_dir/html/index.html" ]; then
+  echo "nightly: warning: no Allure HTML report to publish (see the messages above)" >&2
+fi
+echo "nightly: published $published file(s) to $publish"
+
+# The run's code decides; a passing run whose reports could not be written still fails.
+if [ "$run_code" -eq 0 ] && [ "$report_code" -ne 0 ]; then
+  exit "$report_code"
+fi
+exit "$run_code"
