@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import os
 import random
+import secrets
 import sys
 import time
 from dataclasses import replace
@@ -49,7 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--inventory", help="YAML of existing jobs per state (shared targets)")
     run.add_argument("--no-control", dest="control", action="store_const", const=False,
                      help="never use the test-control interface")
+    run.add_argument("--rate-limit", dest="rate_limit",
+                     help="client-side request rate, e.g. 5/s (default: none on loopback, "
+                     "5/s elsewhere)")
+    run.add_argument("--max-time", dest="max_time", type=float,
+                     help="time budget in seconds; tests past it are reported not covered")
+    run.add_argument("--allow-writes", dest="allow_writes", action="store_const", const=True,
+                     help="let the run create, command and delete jobs on a non-loopback "
+                     "target")
     run.add_argument("-k", dest="select", help="run only tests matching this pytest expression")
+    _target_options(commands.add_parser(
+        "cleanup", help="delete the deletable jobs a cancelled run left behind"))
     serve = commands.add_parser("serve", help="run the bundled reference server",
                                 add_help=False)
     serve.add_argument("serve_args", nargs=argparse.REMAINDER)
@@ -57,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
                         add_help=False)
     commands.add_parser("requirements", help="list the requirements of the oracle")
     return parser
+
+
+def _target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--run-id", dest="run_id", required=True,
+                        help="the run id printed at the start of that run")
+    for option in ("--target", "--project-id", "--token", "--ak", "--sk", "--profile"):
+        parser.add_argument(option, dest=option[2:].replace("-", "_"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,18 +94,20 @@ def main(argv: list[str] | None = None) -> int:
         for requirement in REQUIREMENTS.values():
             print(f"{requirement.id:<8} {requirement.title}  [{requirement.source}]")
         return EXIT_OK
+    if args.command == "cleanup":
+        return cleanup(args)
     if args.command != "run":
         build_parser().print_help()
         return EXIT_USAGE
     try:
         return run(args)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # pytest handles its own; this is Ctrl-C around it
         print("metastudio-conformance: interrupted", file=sys.stderr)
         return 130
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance import config, inventory, model, results, target
+    from conformance import config, inventory, model, redact, results, target
 
     for secret in ("token", "sk"):
         if getattr(args, secret):
@@ -99,22 +119,63 @@ def run(args: argparse.Namespace) -> int:
         inventory.load(settings.inventory)
     except config.ConfigError as exc:
         return _fail(EXIT_USAGE, str(exc))
-    settings = replace(settings, seed=random.randrange(2**31) if settings.seed is None
-                       else settings.seed)
+    settings = replace(
+        settings,
+        seed=random.randrange(2**31) if settings.seed is None else settings.seed,
+        run_id=f"msc-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}",
+    )
     report_dir = settings.report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
+    print(f"run id: {settings.run_id} (cleanup: metastudio-conformance cleanup --run-id "
+          f"{settings.run_id})", file=sys.stderr)
     started = time.time()
     try:
         with _target(settings, report_dir) as settings:
             target.preflight(settings)
-            plugin, code = _run_pytest(settings, args.select)
+            redactor = redact.Redactor([settings.token, settings.sk])
+            with _redacted_console(redactor):
+                plugin, code = _run_pytest(settings, args.select)
+            rows = plugin.recorder.summary()
+            results.write(report_dir / "results.json", rows, settings, started, plugin)
+            redactor.scrub_tree(report_dir)
     except target.TargetUnreachable as exc:
         return _fail(EXIT_UNREACHABLE, f"target unreachable: {exc}")
     except target.ReferenceServerFailed as exc:
         return _fail(EXIT_SUITE_ERROR, str(exc))
-    rows = plugin.recorder.summary()
-    results.write(report_dir / "results.json", rows, settings, started, plugin)
     return _exit_code(code, rows, settings, args)
+
+
+@contextlib.contextmanager
+def _redacted_console(redactor):
+    """Everything printed during the run passes through the redactor."""
+    from conformance.redact import RedactingStream
+
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout, redactor), RedactingStream(
+        sys.stderr, redactor)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def cleanup(args: argparse.Namespace) -> int:
+    from conformance import cleanup as leftovers
+    from conformance import config, target
+
+    try:
+        settings = config.resolve(vars(args))
+        if settings.target is None:
+            raise config.ConfigError("cleanup needs --target (the bundled server keeps nothing)")
+        target.preflight(settings)
+        deleted, kept = leftovers.remove(settings, args.run_id)
+    except config.ConfigError as exc:
+        return _fail(EXIT_USAGE, str(exc))
+    except target.TargetUnreachable as exc:
+        return _fail(EXIT_UNREACHABLE, f"target unreachable: {exc}")
+    print(f"run {args.run_id}: deleted {len(deleted)} job(s); kept {len(kept)} not deletable"
+          + (f" ({', '.join(f'{j} in {s}' for j, s in kept)})" if kept else ""))
+    return EXIT_OK
 
 
 def _target(settings, report_dir: Path):
@@ -127,10 +188,13 @@ def _target(settings, report_dir: Path):
 
 def _run_pytest(settings, select: str | None):
     import hypothesis
+    import hypothesis.configuration
     import pytest
 
     from conformance.plugin import ConformancePlugin
 
+    # Hypothesis' caches go with the run's reports, not into whatever directory this is.
+    hypothesis.configuration.set_hypothesis_home_dir(settings.report_dir / ".hypothesis")
     hypothesis.settings.register_profile(
         "metastudio-conformance",
         max_examples=settings.max_examples,
@@ -151,7 +215,10 @@ def _run_pytest(settings, select: str | None):
     ]
     if select:
         arguments += ["-k", select]
-    code = pytest.main(arguments, plugins=[plugin])
+    try:
+        code = pytest.main(arguments, plugins=[plugin])
+    finally:
+        plugin.cleanup()  # also after Ctrl-C or a crash: delete what the run created
     return plugin, int(code)
 
 

@@ -6,6 +6,7 @@ it; the CLI turns it into exit code 2.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field, fields, replace
@@ -42,7 +43,24 @@ class Settings:
     inventory: Path | None = None  # existing jobs per state, for targets without control
     report_dir: Path = Path("reports/latest")
     request_timeout: float = 10.0
+    rate_limit: str | None = None  # "5/s"; None: unlimited on loopback, 5/s elsewhere
+    max_time: float | None = None  # seconds for the whole run; then the rest is not covered
+    allow_writes: bool | None = None  # writes to a non-loopback target need this (or the
+    # profile's disposable: true)
+    disposable: bool = False  # the profile says the target's data may be destroyed
+    run_id: str | None = None  # tags what this run creates; set by the CLI
     suite_args: tuple[str, ...] = field(default=())
+
+    @property
+    def is_loopback(self) -> bool:
+        return self.target is None or _is_loopback(urlsplit(self.target).hostname or "")
+
+    @property
+    def writes_allowed(self) -> bool:
+        return self.is_loopback or bool(self.allow_writes) or self.disposable
+
+    def rate_per_second(self) -> float | None:
+        return _parse_rate(self.rate_limit) if self.rate_limit else None
 
     @property
     def auth_kind(self) -> str:
@@ -62,7 +80,7 @@ class Settings:
         return shown
 
 
-_KEYS = {item.name for item in fields(Settings)} - {"suite_args"}
+_KEYS = {item.name for item in fields(Settings)} - {"suite_args", "run_id"}
 
 
 def load_profile(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -136,7 +154,30 @@ def validate(values: dict[str, Any]) -> Settings:
         raise ConfigError(f"tenant must be one of {', '.join(TENANTS)}, not {settings.tenant!r}")
     if settings.max_examples < 1:
         raise ConfigError("max_examples must be at least 1")
+    if settings.rate_limit is not None:
+        _parse_rate(settings.rate_limit)
+    if not settings.is_loopback:  # shared targets get conservative defaults
+        conservative = {"max_examples": 10, "rate_limit": "5/s"}
+        settings = replace(settings, **{k: v for k, v in conservative.items()
+                                        if k not in values})
     return settings
+
+
+def _parse_rate(text: str) -> float:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute)\s*", str(text))
+    if not match or float(match.group(1)) <= 0:
+        raise ConfigError(f"rate limit {text!r} is not like 5/s or 120/min")
+    per = 60.0 if match.group(2).startswith("m") else 1.0
+    return float(match.group(1)) / per
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _coerce(key: str, value: Any) -> Any:
@@ -147,7 +188,9 @@ def _coerce(key: str, value: Any) -> Any:
             return int(value)
         if key == "request_timeout":
             return float(value)
-        if key == "control":
+        if key in ("max_time",):
+            return float(value)
+        if key in ("control", "allow_writes", "disposable"):
             if isinstance(value, bool):
                 return value
             return {"true": True, "yes": True, "1": True, "false": False, "no": False,

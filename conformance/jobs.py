@@ -15,6 +15,7 @@ from conformance import contract, inventory, requirements
 from conformance.client import ApiClient, SeedError
 
 NOT_COVERED = "not covered: "
+PRODUCT_TAG = "metastudio-conformance"
 
 
 class JobFactory:
@@ -27,6 +28,7 @@ class JobFactory:
     def reachable_states(self) -> list[str]:
         """Every state through the control interface, else only the initial one; the
         initial state always comes first."""
+        self._check_writes()
         if self.control is None:
             try:
                 self._track(self.api.seed(contract.initial_state()))
@@ -41,6 +43,7 @@ class JobFactory:
 
     def in_state(self, state: str) -> str:
         """A fresh job of this run in `state`, or a not-covered skip saying why not."""
+        self._check_writes()
         if self.control is not False:
             try:
                 job_id = self.api.seed(state)
@@ -66,13 +69,23 @@ class JobFactory:
         return self.create()["job_id"]
 
     def create(self, **fields) -> dict:
-        """A job made by the real Create operation; its answer (job id, upload URLs)."""
-        response = self.api.create("metastudio-conformance", **fields)
+        """A job made by the real Create operation; its answer (job id, upload URLs).
+
+        Its name, batch_name and tags carry the run id, so `cleanup --run-id` finds it."""
+        self._check_writes()
+        run_id = self.api.settings.run_id or "no-run-id"
+        fields = {"batch_name": run_id, "tags": [PRODUCT_TAG, run_id], **fields}
+        response = self.api.create(f"{PRODUCT_TAG} {run_id}", **fields)
         if response.status_code != 200:
             raise SeedError(f"Create answered {response.status_code}: {response.text[:200]}")
         answer = response.json()
         self._track(answer["job_id"])
         return answer
+
+    def _check_writes(self) -> None:
+        if not self.api.settings.writes_allowed:
+            pytest.skip("disabled: writes to a non-loopback target need --allow-writes or "
+                        "`disposable: true` in the profile")
 
     def _track(self, job_id: str) -> str:
         self.created.append(job_id)
@@ -80,7 +93,8 @@ class JobFactory:
 
     def cleanup(self) -> None:
         """Delete what this run created and left deletable; never touch anything else."""
-        for job_id in self.created:
+        created, self.created = self.created, []  # once, even if called again
+        for job_id in created:
             try:
                 state = self.api.state_of(job_id)
                 if state and requirements.delete_allowed(state):

@@ -19,6 +19,7 @@ from conformance.client import ApiClient
 from conformance.config import Settings
 from conformance.jobs import NOT_COVERED, JobFactory
 from conformance.results import Recorder
+from conformance.transport import PoliteAdapter
 
 
 class ConformancePlugin:
@@ -30,6 +31,8 @@ class ConformancePlugin:
         self.requests_sent = 0
         self.started = time.monotonic()
         self.first_failure: dict | None = None  # when and after how many requests
+        self.deadline = self.started + settings.max_time if settings.max_time else None
+        self.factories: list[JobFactory] = []
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line(
@@ -47,6 +50,9 @@ class ConformancePlugin:
                 )
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            pytest.skip(f"{NOT_COVERED}the run's time budget (max_time "
+                        f"{self.run_settings.max_time:g} s) ran out")
         for rid in requirement_ids(item):
             requirement = requirements.get(rid)
             allure.dynamic.label("requirement", rid)
@@ -94,6 +100,9 @@ class ConformancePlugin:
         """One session for every request of the run (schemathesis' too), counted."""
         with requests.Session() as session:
             session.hooks["response"].append(self._count)
+            adapter = PoliteAdapter(self.run_settings.rate_per_second(), self.deadline)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
             yield session
 
     def _count(self, response, *args, **kwargs) -> None:
@@ -134,15 +143,21 @@ class ConformancePlugin:
 
     @pytest.fixture(scope="session")
     def na_jobs(self, na_api):
-        factory = JobFactory(na_api)
-        yield factory
-        factory.cleanup()
+        yield self._factory(na_api)
 
     @pytest.fixture(scope="session")
     def jobs(self, api):
+        yield self._factory(api)
+
+    def _factory(self, api) -> JobFactory:
         factory = JobFactory(api)
-        yield factory
-        factory.cleanup()
+        self.factories.append(factory)
+        return factory
+
+    def cleanup(self) -> None:
+        """Delete what the run created; the CLI calls it after pytest, even on Ctrl-C."""
+        for factory in self.factories:
+            factory.cleanup()
 
 
 def requirement_ids(item: pytest.Item) -> list[str]:

@@ -115,6 +115,7 @@ def write(path: Path, rows: dict[str, dict], settings, started: float, plugin) -
         "suite_version": __version__,
         "spec_sha256": contract.spec_sha256(),
         "seed": settings.seed,
+        "run_id": settings.run_id,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "duration_s": round(time.time() - started, 2),
         "requests_sent": plugin.requests_sent,
