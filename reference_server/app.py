@@ -20,7 +20,7 @@ from jsonschema.exceptions import relevance
 from . import operations
 from .auth import Authenticator, Incoming
 from .contract import load_contract
-from .faults import Faults
+from .faults import Faults, without_ill_typed_comment_data
 from .framing import MAX_BODY
 from .lifecycle import Lifecycle
 from .responses import (
@@ -85,23 +85,33 @@ class App:
         self.options = options
         self.contract = load_contract(options.spec_path)
         self.faults = Faults(options.faults)
+        self.no_faults = Faults()
         self.lifecycle = Lifecycle(self.contract)
         self.store = Store()
         self.auth = Authenticator(options.token, options.ak, options.sk)
 
     def handle(self, req: Request) -> Response:
+        faults = self.faults_for(req.target)
         try:
-            resp = self._route(req)
+            resp = faults.on_api_request() or self._route(req, faults)
         except Exception:  # a bug here, but the client still gets an answer
             traceback.print_exc(file=sys.stderr)
             resp = internal_error()
-        return self.finish(resp)
+        return self.finish(resp, req.method, faults)
 
-    def finish(self, resp: Response) -> Response:
+    def faults_for(self, target: str) -> Faults:
+        """The active faults for API requests; none for control requests and uploads,
+        which the suite uses to set up state."""
+        path = target.partition("?")[0]
+        if path.startswith(operations.UPLOAD_PREFIX) or self.contract.is_control(path):
+            return self.no_faults
+        return self.faults
+
+    def finish(self, resp: Response, method: str = "", faults: Faults | None = None) -> Response:
         resp.headers.setdefault("X-Request-Id", uuid.uuid4().hex)
-        return self.faults.finish(resp)
+        return (faults or self.faults).finish(resp, method)
 
-    def _route(self, req: Request) -> Response:
+    def _route(self, req: Request, faults: Faults) -> Response:
         path, _, query = req.target.partition("?")
         if path.startswith(operations.UPLOAD_PREFIX):
             token = path[len(operations.UPLOAD_PREFIX):]
@@ -117,14 +127,15 @@ class App:
         headers: dict[str, str] = {}
         for name, value in req.headers.items():
             headers.setdefault(name.lower(), _latin1_to_utf8(value))
-        if self.faults.enforce_auth():
-            denied = self.auth.check(Incoming(req.method, path, query, headers, req.body))
+        if faults.enforce_auth():
+            incoming = Incoming(req.method, path, query, headers, req.body)
+            denied = self.auth.check(incoming, verify_signature=faults.verify_signature())
             if denied is not None:
                 return denied
         project = params.get("project_id", "")
         if op.path_has_project and headers.get("x-project-id", project) != project:
             return error(400, PROJECT_MISMATCH, "project id in the URL differs from X-Project-Id")
-        refused = self._check_headers(req.headers, op.header_patterns)
+        refused = self._check_headers(req.headers, op.header_patterns, faults)
         if refused is not None:
             return refused
 
@@ -134,26 +145,40 @@ class App:
             base_url=self._base_url(req), op=op,
         )
         if op.body_schema is not None:
-            call.body, refused = self._parse_json(req.body)
+            refused = self._read_body(req, call, faults)
             if refused is not None:
                 return refused
-            errors = list(Draft4Validator(op.body_schema).iter_errors(call.body))
-            real = [e for e in errors if not self.faults.tolerates(e, call.body)]
-            if real:
-                worst = max(real, key=relevance)
-                where = "/".join(map(str, worst.absolute_path)) or "body"
-                return error(400, VALIDATION_FAILED,
-                             f"parameter validation failed at {where}: {worst.message}"[:500])
-            call.tolerated = bool(errors)
-            for name, prop in op.body_schema.get("properties", {}).items():
-                if "default" in prop:  # the spec's defaults, e.g. video_multipart_count
-                    call.body.setdefault(name, prop["default"])
         return operations.HANDLERS[op.operation_id](self, call)
 
-    def _check_headers(self, raw: Message, patterns) -> Response | None:
+    def _read_body(self, req: Request, call: operations.Call, faults: Faults) -> Response | None:
+        """Parse and validate the JSON body into call.body, or the refusal."""
+        op = call.op
+        is_command = op.operation_id == operations.COMMAND
+        if is_command and not req.body and (broken := faults.empty_command_body()):
+            return broken
+        call.body, refused = self._parse_json(req.body, faults)
+        if refused is not None:
+            return refused
+        errors = list(Draft4Validator(op.body_schema).iter_errors(call.body))
+        if faults.runs_despite(errors):
+            call.body = without_ill_typed_comment_data(call.body, op.body_schema)
+            errors = []
+        real = [e for e in errors if not faults.tolerates(e, call.body)]
+        if real:
+            worst = max(real, key=relevance)
+            where = "/".join(map(str, worst.absolute_path)) or "body"
+            return error(faults.validation_status(is_command), VALIDATION_FAILED,
+                         f"parameter validation failed at {where}: {worst.message}"[:500])
+        call.tolerated = bool(errors)
+        for name, prop in op.body_schema.get("properties", {}).items():
+            if "default" in prop:  # the spec's defaults, e.g. video_multipart_count
+                call.body.setdefault(name, prop["default"])
+        return None
+
+    def _check_headers(self, raw: Message, patterns, faults: Faults) -> Response | None:
         for name, pattern in patterns:
             value = raw.get(name)
-            if value is None or not self.faults.enforce_header_pattern(name):
+            if value is None or not faults.enforce_header_pattern(name):
                 continue
             try:
                 text = _latin1_to_utf8(value, errors="strict")
@@ -164,7 +189,8 @@ class App:
                              f"Invalid parameter: {name} does not match {pattern.pattern}")
         return None
 
-    def _parse_json(self, raw: bytes) -> tuple[dict | None, Response | None]:
+    @staticmethod
+    def _parse_json(raw: bytes, faults: Faults) -> tuple[dict | None, Response | None]:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -172,7 +198,7 @@ class App:
         try:
             value = json.loads(text, parse_constant=_reject_constant)
         except (ValueError, RecursionError):
-            return None, self.faults.malformed_json() or error(
+            return None, faults.malformed_json() or error(
                 400, MALFORMED_JSON, "request body is not valid JSON")
         if not isinstance(value, dict):
             return None, error(400, MALFORMED_JSON, "request body must be a JSON object")

@@ -44,6 +44,7 @@ class Operation:
     body_required: bool
     path_has_project: bool
     success_schema: dict | None  # JSON schema of the first documented 2xx answer
+    control: bool = False  # from control.yaml: the test-control interface, not the API
 
     def params(self, path: str) -> dict[str, str] | None:
         m = self.regex.fullmatch(path)
@@ -66,6 +67,10 @@ class Contract:
             if op.operation_id == operation_id:
                 return op
         raise ContractError(f"no operation {operation_id!r} in the spec")
+
+    def is_control(self, path: str) -> bool:
+        """Whether path belongs to the test-control interface (any method)."""
+        return any(op.control and op.params(path) is not None for op in self.operations)
 
     def match(self, method: str, path: str) -> tuple[Operation | None, dict, bool]:
         """(operation, path params, path known). Known path + None = method not allowed."""
@@ -122,7 +127,7 @@ def _template_regex(template: str) -> re.Pattern:
     return re.compile(body)
 
 
-def _operations(spec: dict) -> list[Operation]:
+def _operations(spec: dict, control: bool = False) -> list[Operation]:
     ops = []
     for template, item in spec.get("paths", {}).items():
         shared = item.get("parameters", [])
@@ -156,6 +161,7 @@ def _operations(spec: dict) -> list[Operation]:
                 path_has_project="{project_id}" in template,
                 success_schema=success.get("content", {}).get("application/json", {})
                 .get("schema"),
+                control=control,
             ))
     return ops
 
@@ -184,7 +190,8 @@ def _load(path: Path) -> Contract:
     ops = _operations(spec)
     control_path = path.parent / "control.yaml"
     if control_path.exists():
-        ops += _operations(resolver.resolve(resolver.doc(control_path.name), control_path.name))
+        ops += _operations(resolver.resolve(resolver.doc(control_path.name), control_path.name),
+                           control=True)
 
     states = tuple(spec["components"]["schemas"]["JobState"]["enum"])
     _, deletable = _one_extension(ops, "x-deletable-states")

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler
 
 from .app import Request
 from .framing import BodyError, declared_length, read_body
-from .responses import INVALID_PARAMETER, JSON_CONTENT_TYPE, Response, error
+from .responses import INVALID_PARAMETER, Response, error
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -44,10 +44,14 @@ class Handler(BaseHTTPRequestHandler):
         try:
             body = read_body(self.rfile, self.headers, app.options.max_body)
         except BodyError as exc:
-            self._send(app.finish(exc.response))
+            self._send(app.finish(exc.response, self.command, app.faults_for(self.path)))
             return
         self._send(app.handle(Request(self.command, self.path, self.headers, body,
                                       self.server.url)))
+
+    def handle_one_request(self) -> None:
+        self.path = ""  # an unparseable request line must not inherit the previous path
+        super().handle_one_request()
 
     def handle_expect_100(self) -> bool:
         # do not invite a body we are going to refuse anyway
@@ -60,7 +64,8 @@ class Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None):
         status = code if 400 <= code < 500 else 400  # a client's bad bytes are never a 5xx
         resp = error(status, INVALID_PARAMETER, message or "malformed request", close=True)
-        self._send(self.server.app.finish(resp))
+        app = self.server.app
+        self._send(app.finish(resp, self.command or "", app.faults_for(self.path)))
 
     def _send(self, resp: Response) -> None:
         if self.request_version in ("HTTP/0.9", ""):
@@ -72,8 +77,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(resp.status)
             for name, value in resp.headers.items():
                 self.send_header(name, value)
-            if resp.payload is not None:
-                self.send_header("Content-Type", JSON_CONTENT_TYPE)
+            if resp.has_body:
+                self.send_header("Content-Type", resp.content_type)
             if resp.status != 204:
                 self.send_header("Content-Length", str(len(body)))
             if resp.close:

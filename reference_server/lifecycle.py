@@ -92,6 +92,7 @@ class Outcome:
     accepted: bool
     reason: str = ""
     fields: dict | None = None
+    refused_for: str = ""  # "tenant" (NA-only), "state" (no rule here) or "guard"
 
 
 class Lifecycle:
@@ -108,14 +109,15 @@ class Lifecycle:
         changes nothing."""
         command = body["command"]
         if command in self.contract.na_only_commands and not na_tenant:
-            return Outcome(False, f"{command} is available only for NA users")
+            return Outcome(False, f"{command} is available only for NA users", refused_for="tenant")
         rule = next(
             (r for r in self.rules if r.command == command and job.state in r.sources), None
         )
         if rule is None:
-            return Outcome(False, f"{command} is not allowed in state {job.state}")
+            return Outcome(False, f"{command} is not allowed in state {job.state}",
+                           refused_for="state")
         if rule.guard is not None and (reason := rule.guard(job, body)):
-            return Outcome(False, reason)
+            return Outcome(False, reason, refused_for="guard")
         fields = rule.effect(job, body, make_url) if rule.effect else {}
         if rule.target is not None:
             job.state = rule.target

@@ -25,6 +25,7 @@ from .store import Job, UploadTarget, rfc3339
 
 SUCCESS, FAILED = "EXCUTE_SUCCESS", "EXCUTE_FAILED"  # the wire spelling (seed)
 UPLOAD_PREFIX = "/upload/"
+COMMAND = "Execute2dModelTrainingCommandByUser"
 SEEDED_PART = b"seeded video part"
 
 
@@ -132,7 +133,13 @@ def list_jobs(app, call: Call) -> Response:
 
 
 def delete(app, call: Call) -> Response:
-    deletable = app.faults.deletable(app.contract.deletable_states)
+    faults = app.faults
+    deletable = faults.deletable(app.contract.deletable_states)
+    project = call.project_id
+    if faults.delete_finds_any_project():
+        project = app.store.owner(call.job_id) or project
+    if faults.delete_again_succeeds() and app.store.was_removed(project, call.job_id):
+        return ok(None)
 
     def refuse(job: Job | None):
         if job is None:
@@ -142,8 +149,10 @@ def delete(app, call: Call) -> Response:
                          f"Invalid parameter: job in state {job.state} cannot be deleted")
         return None
 
-    refusal = app.store.remove_unless(call.project_id, call.job_id, refuse,
-                                      remove=app.faults.delete_removes())
+    refusal = app.store.remove_unless(project, call.job_id, refuse,
+                                      remove=faults.delete_removes())
+    if refusal is None and faults.delete_takes_another():
+        app.store.remove_oldest(project, keep=call.job_id)
     return refusal or ok(None)  # seed: 200, X-Request-Id, no body
 
 
@@ -155,8 +164,11 @@ def command(app, call: Call) -> Response:
             return None
         if call.tolerated:  # pretend it worked, change nothing
             return Outcome(True)
-        return app.lifecycle.execute(job, call.body, na_tenant=na,
-                                     make_url=lambda _name: _upload_url(app, call, "attachment"))
+        before = job.state
+        outcome = app.lifecycle.execute(
+            job, call.body, na_tenant=na,
+            make_url=lambda _name: _upload_url(app, call, "attachment"))
+        return app.faults.after_command(job, call.body["command"], before, outcome)
 
     outcome = app.store.update(call.project_id, call.job_id, run)
     if outcome is None:
@@ -197,7 +209,7 @@ HANDLERS = {
     "Show2dModelTrainingJob": show,
     "List2dModelTrainingJob": list_jobs,
     "Delete2dModelTrainingJob": delete,
-    "Execute2dModelTrainingCommandByUser": command,
+    COMMAND: command,
     "SeedJob": seed_job,
     "Reset": reset,
 }

@@ -29,12 +29,20 @@ class Response:
     payload: dict | None = None
     headers: dict[str, str] = field(default_factory=dict)
     close: bool = False  # answer, then drop the connection (body framing is unknown)
+    text: str | None = None  # a non-JSON body (only faults produce one)
+    content_type: str = JSON_CONTENT_TYPE
 
     @property
     def is_error(self) -> bool:
         return self.status >= 400
 
+    @property
+    def has_body(self) -> bool:
+        return self.payload is not None or self.text is not None
+
     def encode(self) -> bytes:
+        if self.text is not None:
+            return self.text.encode("utf-8")
         if self.payload is None:
             return b""
         return json.dumps(self.payload, ensure_ascii=False).encode("utf-8")

@@ -67,6 +67,7 @@ class Store:
         self._lock = threading.RLock()
         self._jobs: dict[tuple[str, str], Job] = {}  # insertion order = creation order
         self._uploads: dict[str, UploadTarget] = {}
+        self._removed: set[tuple[str, str]] = set()  # (project, job) of every deleted job
 
     def add(self, job: Job) -> Job:
         with self._lock:
@@ -86,7 +87,27 @@ class Store:
             answer = refuse(self._jobs.get((project_id, job_id)))
             if answer is None and remove:
                 del self._jobs[(project_id, job_id)]
+                self._removed.add((project_id, job_id))
             return answer
+
+    def was_removed(self, project_id: str, job_id: str) -> bool:
+        with self._lock:
+            return (project_id, job_id) in self._removed
+
+    def owner(self, job_id: str) -> str | None:
+        """The project holding a job with this id, in any project."""
+        with self._lock:
+            return next((p for p, j in self._jobs if j == job_id), None)
+
+    def remove_oldest(self, project_id: str, keep: str) -> str | None:
+        """Remove the project's oldest job other than `keep`; its id, or None."""
+        with self._lock:
+            key = next((k for k in self._jobs if k[0] == project_id and k[1] != keep), None)
+            if key is None:
+                return None
+            del self._jobs[key]
+            self._removed.add(key)
+            return key[1]
 
     def view(self, project_id: str, fn: Callable[[Job], dict]) -> list[dict]:
         """fn applied to each job of the project, in creation order, under the lock."""
@@ -97,6 +118,7 @@ class Store:
         with self._lock:
             self._jobs.clear()
             self._uploads.clear()
+            self._removed.clear()
 
     def new_upload(self, target: UploadTarget) -> str:
         token = secrets.token_urlsafe(24)

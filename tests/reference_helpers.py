@@ -52,6 +52,7 @@ class Api:
     def __init__(self, url: str, headers: dict | None = None, strict: bool = True):
         self.url, self.session, self.strict = url, requests.Session(), strict
         self.session.headers.update({"X-Auth-Token": TOKEN} if headers is None else headers)
+        self.session.trust_env = False  # loopback: no proxy from the environment, no netrc
 
     def call(self, method, path, **kw) -> requests.Response:
         r = self.session.request(method, self.url + path, timeout=TIMEOUT, **kw)
