@@ -38,6 +38,7 @@ def run_cli(args: list[str], report_dir: Path, env: dict | None = None,
     """`metastudio-conformance ARGS` in a child process, with a clean METASTUDIO_* env."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("METASTUDIO_")}
     environ.update(env or {})
+    report_dir.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "conformance.cli", *args]
     if args and args[0] == "run":
         command += ["--report-dir", str(report_dir)]

@@ -1,0 +1,114 @@
+"""Safe on shared targets: foreign jobs untouched, leftovers cleaned, secrets never written."""
+
+from __future__ import annotations
+
+import json
+
+import requests
+
+from conformance.auth import TokenAuth
+from tests.conftest import NA_PROJECT, run_cli
+
+CANARY_TOKEN = "canary-token-7f3a9c"
+CANARY_SK = "canary-secret-key-55e1"
+SELECTION = "test_delete_in_state or test_documented_workflow or test_operation"
+
+
+def _control(server, token: str, state: str, project: str) -> str:
+    response = requests.post(f"{server.url}/conformance/v1/{project}/jobs",
+                             json={"state": state}, auth=TokenAuth(token), timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()["job_id"]
+
+
+def _show(server, token: str, project: str, job_id: str) -> bytes:
+    response = requests.get(
+        f"{server.url}/v1/{project}/digital-human-training-manage/user/jobs/{job_id}",
+        auth=TokenAuth(token), timeout=10)
+    return response.content
+
+
+def test_foreign_jobs_are_left_byte_for_byte_unchanged(tmp_path, server_factory):
+    token = "foreign-test-token"
+    server = server_factory("--token", token)
+    foreign = [(project, _control(server, token, state, project))
+               for project in (server.project_id, NA_PROJECT)
+               for state in ("WAIT_FILE_UPLOAD", "JOB_FINISH", "WAIT_USER_CONFIRM", "TRAINING")]
+    before = {job: _show(server, token, project, job) for project, job in foreign}
+    result = run_cli([*server.run_args(), "--seed", "3"], tmp_path / "reports",
+                     env={"METASTUDIO_TOKEN": token})
+    assert result.code == 0, result.stderr[-2000:]
+    after = {job: _show(server, token, project, job) for project, job in foreign}
+    assert after == before
+
+
+def test_cleanup_removes_only_the_runs_leftovers(tmp_path, server_factory):
+    token = "cleanup-test-token"
+    server = server_factory("--token", token)
+    jobs_url = f"{server.url}/v1/{server.project_id}/digital-human-training-manage/user/jobs"
+    auth = TokenAuth(token)
+
+    def create(batch: str, tags: list[str]) -> str:
+        response = requests.post(jobs_url, json={"name": "x", "batch_name": batch, "tags": tags},
+                                 auth=auth, timeout=10)
+        return response.json()["job_id"]
+
+    mine = [create("msc-run-1", ["metastudio-conformance", "msc-run-1"]) for _ in range(3)]
+    lookalike = create("msc-run-1", ["someone-else"])  # same batch, not tagged by the run
+    other_run = create("msc-run-2", ["metastudio-conformance", "msc-run-2"])
+    result = run_cli(["cleanup", "--run-id", "msc-run-1", "--target", server.url,
+                      "--project-id", server.project_id], tmp_path / "reports",
+                     env={"METASTUDIO_TOKEN": token}, timeout=60)
+    assert result.code == 0, result.stderr
+    assert "deleted 3 job(s)" in result.stdout
+    status = {job: requests.get(f"{jobs_url}/{job}", auth=auth, timeout=10).status_code
+              for job in [*mine, lookalike, other_run]}
+    assert [status[job] for job in mine] == [404, 404, 404]
+    assert status[lookalike] == 200 and status[other_run] == 200
+
+
+def test_no_secret_in_any_output(tmp_path, server_factory):
+    # A faulty server makes failures, so transcripts and curl lines get written too.
+    server = server_factory("--token", CANARY_TOKEN, "--fault", "no-request-id")
+    for auth_env in ({"METASTUDIO_TOKEN": CANARY_TOKEN},
+                     {"METASTUDIO_AK": server.ak, "METASTUDIO_SK": server.sk}):
+        report_dir = tmp_path / next(iter(auth_env)).lower() / "reports"
+        result = run_cli([*server.run_args(), "--seed", "5", "--max-examples", "10",
+                          "-k", SELECTION], report_dir, env=auth_env)
+        assert result.code == 1, result.stderr[-2000:]
+        secrets = [CANARY_TOKEN, server.sk]
+        outputs = {"stdout": result.stdout, "stderr": result.stderr}
+        outputs.update({str(p): p.read_text(errors="replace")
+                        for p in report_dir.rglob("*") if p.is_file()})
+        assert any("allure-results" in name for name in outputs)
+        assert (report_dir / "junit.xml").exists()
+        for name, text in outputs.items():
+            for secret in secrets:
+                assert secret not in text, f"{secret[:6]}... leaked into {name}"
+            assert "Signature=" not in text or "Signature=[redacted]" in text, name
+
+
+def test_secret_given_on_the_command_line_is_also_redacted(tmp_path, server_factory):
+    server = server_factory("--token", CANARY_TOKEN, "--fault", "no-request-id")
+    result = run_cli([*server.run_args(), "--token", CANARY_TOKEN, "--max-examples", "5",
+                      "-k", "test_operation"], tmp_path / "reports")
+    assert result.code == 1
+    assert "warning: --token on the command line" in result.stderr
+    written = json.dumps([p.read_text(errors="replace")
+                          for p in (tmp_path / "reports").rglob("*") if p.is_file()])
+    assert CANARY_TOKEN not in written + result.stdout + result.stderr
+
+
+def test_non_loopback_target_needs_allow_writes(tmp_path):
+    # Never contacted: the preflight fails first, but the settings show the gating.
+    from conformance import config
+
+    settings = config.validate({"target": "https://metastudio.example.com",
+                                "project_id": "p", "token": "t"})
+    assert (settings.writes_allowed, settings.max_examples, settings.rate_limit) == (
+        False, 10, "5/s")
+    allowed = config.validate({"target": "https://metastudio.example.com", "project_id": "p",
+                               "token": "t", "allow_writes": True, "max_examples": 30})
+    assert (allowed.writes_allowed, allowed.max_examples) == (True, 30)
+    assert config.validate({"target": "https://x.example", "project_id": "p", "token": "t",
+                            "disposable": "true"}).writes_allowed
