@@ -14,7 +14,9 @@ from pathlib import Path
 MASK = "[redacted]"
 _WIRE = [
     re.compile(r"(?i)(x-auth-token['\"]?\s*[:=]\s*['\"]?)([^\s'\",}]+)"),
-    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)([^'\"\n}]+)"),
+    # a scheme and its comma-separated parameters: `SDK-HMAC-SHA256 Access=.., Signature=..`
+    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)"
+               r"([A-Za-z0-9-]+(?:\s+[^\s'\",]+(?:,\s*[^\s'\",]+)*)?)"),
     re.compile(r"(?i)(signature=)([0-9a-f]{16,})"),
 ]
 
