@@ -108,3 +108,15 @@ def test_malformed_profile_is_exit_2(tmp_path):
     assert result.code == 2
     assert "unknown key(s) surprise" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_time_budget_reports_the_rest_not_covered(tmp_path):
+    result = run_cli(["run", "--seed", "1", "--max-time", "1"], tmp_path / "reports",
+                     timeout=120)
+    assert result.code == 0, result.stderr[-2000:]
+    rows = result.results["requirements"]
+    out_of_time = [r for r in rows if r["status"] == "not-covered"
+                   and "time budget" in r["evidence"]]
+    assert out_of_time, [r["status"] for r in rows]
+    assert all(r["status"] in ("pass", "not-covered") for r in rows)
+    assert result.results["duration_s"] < 60
