@@ -6,6 +6,7 @@ answered, and a hostile server must not be able to inject markup into a publishe
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -85,7 +86,7 @@ def _table(title: str, intro: str, rows: list[dict[str, Any]]) -> list[str]:
         status = row["status"] if row["status"] in doc.STATUSES else "error"
         parts.append(
             f'<tr id="{_anchor(row["id"])}" class="status-{status}">'
-            f'<td><code>{escape(row["id"])}</code> {escape(row.get("title", ""))}</td>'
+            f'<td><code>{escape(row["id"])}</code> {_title(row.get("title", ""))}</td>'
             f'<td><span class="badge {status}">{escape(row["status"].upper())}</span></td>'
             f'<td><div class="source">{escape(row.get("source", ""))}</div>'
             f'<blockquote>{escape(row.get("quote", ""))}</blockquote></td></tr>'
@@ -99,6 +100,11 @@ def _table(title: str, intro: str, rows: list[dict[str, Any]]) -> list[str]:
                          f"{escape(evidence)}</p></td></tr>")
     parts.append("</tbody></table>")
     return parts
+
+
+def _title(text: str) -> str:
+    """Titles quote field names in backticks, as the oracle writes them: show them as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text))
 
 
 def _anchor(rid: str) -> str:
