@@ -1,0 +1,272 @@
+"""Two nights of scripts/nightly.sh against reference servers, and the reports they leave.
+
+Night 1 tests a server with the `delete-in-training` fault (AK/SK), night 2 a correct
+one (token); both carry canary credentials that must appear in no report. The browser
+checks open the pages in headless Chromium, as a reader would.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conformance.requirements import REQUIREMENTS
+from reports import allure_html
+
+pytestmark = pytest.mark.reports
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "c0ffee" + "0" * 26
+CANARIES = {"METASTUDIO_AK": "CANARYAK7Q4N2X", "METASTUDIO_SK": "canary-sk-5f1e9a77",
+            "METASTUDIO_TOKEN": "canary-token-8d2c41b3"}
+FAILING_TEST = "test_delete_in_state[TRAINING]"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
+                  "--virtual-time-budget=5000"]
+
+
+@dataclass
+class Night:
+    code: int
+    output: str
+    report_dir: Path
+    site: Path
+
+    @property
+    def results(self) -> dict:
+        return json.loads((self.report_dir / "results.json").read_text())
+
+
+def _serve(*options: str) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen([sys.executable, "-m", "reference_server", "--port", "0",
+                                *options], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    banner = process.stdout.readline().strip()
+    assert banner.startswith("serving on "), banner
+    return process, banner.removeprefix("serving on ")
+
+
+def _night(base: Path, number: int, server_options: list[str], credentials: dict) -> Night:
+    process, url = _serve(*server_options)
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("METASTUDIO_")}
+        env.update(credentials, METASTUDIO_TARGET=url, METASTUDIO_PROJECT_ID=PROJECT,
+                   METASTUDIO_CLI=str(Path(sys.executable).parent / "metastudio-conformance"),
+                   NIGHTLY_REPORT_DIR=str(base / f"night{number}"),
+                   NIGHTLY_HISTORY=str(base / "history" / "allure-history.jsonl"),
+                   NIGHTLY_PUBLISH_DIR=str(base / f"site{number}"))
+        done = subprocess.run([str(ROOT / "scripts" / "nightly.sh"), "--max-examples", "5",
+                               "--seed", "7"], capture_output=True, text=True, env=env,
+                              timeout=600)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    return Night(done.returncode, done.stdout + done.stderr, base / f"night{number}",
+                 base / f"site{number}")
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory) -> tuple[Night, Night, Path]:
+    base = tmp_path_factory.mktemp("nightly")
+    ak, sk, token = (CANARIES[k] for k in ("METASTUDIO_AK", "METASTUDIO_SK",
+                                            "METASTUDIO_TOKEN"))
+    first = _night(base, 1, ["--ak", ak, "--sk", sk, "--fault", "delete-in-training"],
+                   {"METASTUDIO_AK": ak, "METASTUDIO_SK": sk})
+    second = _night(base, 2, ["--token", token], {"METASTUDIO_TOKEN": token})
+    return first, second, base
+
+
+def _needs_node():
+    if not shutil.which("node") or not shutil.which("npm"):
+        pytest.skip("node and npm are not installed: no Allure HTML report to check")
+
+
+def _needs_chromium():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
+
+
+def _text(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&gt;", ">")
+
+
+def _embedded(index: Path) -> dict[str, bytes]:
+    """The data files a single-file Allure report carries as base64 inside index.html."""
+    html = index.read_text(encoding="utf-8")
+    return {name: base64.b64decode(data)
+            for name, data in re.findall(r'd\("([^"]+)","([A-Za-z0-9+/=]*)"\)', html)}
+
+
+def test_the_script_exits_with_each_runs_code(nights):
+    first, second, _ = nights
+    assert first.code == 1, first.output[-3000:]
+    assert second.code == 0, second.output[-3000:]
+    assert first.results["target"]["auth"] == "aksk"
+    assert second.results["target"]["auth"] == "token"
+
+
+def test_conformance_report_of_a_failing_run(nights):
+    night = nights[0]
+    results = night.results
+    md = (night.site / "conformance.md").read_text()
+    html = (night.site / "conformance.html").read_text()
+    for rid in REQUIREMENTS:
+        assert f"| **{rid}** " in md and f'<tr id="req-{rid}"' in html, rid
+    documented = [r for r in results["requirements"] if r["kind"] == "documented"]
+    passed = sum(r["status"] == "pass" for r in documented)
+    exercised = sum(r["status"] in ("pass", "fail", "error") for r in documented)
+    assert f"**{passed} of {exercised} documented requirements pass.**" in md
+    assert f">{passed} of {exercised} documented requirements pass</p>" in html
+    assert "- Failing: DEL-02" in md
+    row = next(line for line in md.splitlines() if line.startswith("| **DEL-02** "))
+    assert "| FAIL |" in row
+    evidence = md.split("### DEL-02 FAIL")[1]
+    assert FAILING_TEST in evidence and "Received: 200" in evidence
+    assert "-&gt; 200" in html.split('id="req-DEL-02"')[1]  # the transcript, escaped
+
+
+def test_conformance_report_of_a_passing_run(nights):
+    night = nights[1]
+    documented = [r for r in night.results["requirements"] if r["kind"] == "documented"]
+    assert all(r["status"] != "fail" for r in night.results["requirements"])
+    exercised = sum(r["status"] in ("pass", "error") for r in documented)
+    md = (night.site / "conformance.md").read_text()
+    assert f"**{exercised} of {exercised} documented requirements pass.**" in md
+    assert "Failing:" not in md and "## Evidence of failures" not in md
+
+
+def test_no_credential_in_any_report_or_in_the_history(nights):
+    *_, base = nights
+    files = [path for path in base.rglob("*") if path.is_file()]
+    assert any(path.name == "results.json" for path in files)
+    for path in files:
+        contents = [path.read_bytes()]
+        if path.name == "index.html":
+            contents += _embedded(path).values()
+        for content in contents:
+            for name, canary in CANARIES.items():
+                assert canary.encode() not in content, f"{name} in {path}"
+
+
+def test_two_nights_give_a_single_file_report_with_a_trend_of_two_runs(nights):
+    _needs_node()
+    first, second, base = nights
+    lines = (base / "history" / "allure-history.jsonl").read_text().splitlines()
+    assert len(lines) == 2
+    runs = [json.loads(line) for line in lines]
+    statuses = [{r["name"]: r["status"] for r in run["testResults"].values()} for run in runs]
+    assert statuses[0][FAILING_TEST] == "failed" and statuses[1][FAILING_TEST] == "passed"
+    index = second.site / "index.html"
+    assert index.read_bytes() == (second.report_dir / "html" / "index.html").read_bytes()
+    html = index.read_text()
+    assert not re.search(r'<(script|link|img)\b[^>]*\b(src|href)="(?!data:)', html)
+    assert "googletagmanager" not in html
+    charts = json.loads(_embedded(index)["widgets/charts.json"])["general"]
+    dynamics = next(c for c in charts.values() if c["type"] == "statusDynamics")["data"]
+    assert [point["id"] for point in dynamics] == [runs[0]["uuid"], "current"]
+    assert dynamics[0]["statistic"].get("failed", 0) >= 1
+
+
+CATEGORY_CASES = {
+    "Status gating": ("failed", "RequirementViolation: DEL-02: DELETE refused in TRAINING"),
+    "Lifecycle": ("failed", "RequirementViolation: DEL-03: a deleted job is not found"),
+    "Authentication": ("failed", "FailureGroup: 1 distinct failure\n\n- ST401 API accepts"),
+    "Error body": ("failed", "RequirementViolation: ERR-01: error body {error_code}"),
+    "Server errors": ("failed", "FailureGroup: 1 distinct failure\n\n- ST101 Server error"),
+    "Request validation": ("failed", "RequirementViolation: CMD-02: refused with 400"),
+    "Response shape": ("failed", "found 2\n\n- ST108 Response violates schema\n- MSC01 "
+                                 "HDR-01: every response"),
+    "Infrastructure": ("broken", "requests.exceptions.ConnectionError: refused"),
+    "Not covered": ("skipped", "Skipped: not covered: no NA project configured"),
+    "Other": ("failed", "AssertionError: something unexpected"),
+}
+
+
+def test_failures_are_sorted_into_categories_by_kind(tmp_path):
+    _needs_node()
+    binary = allure_html.ensure_cli()
+    results = tmp_path / "allure-results"
+    results.mkdir()
+    for index, (expected, (status, message)) in enumerate(CATEGORY_CASES.items()):
+        (results / f"{index:04d}-result.json").write_text(json.dumps({
+            "uuid": f"{index:04d}", "historyId": f"h{index}", "name": expected,
+            "status": status, "statusDetails": {"message": message}, "start": 1, "stop": 2,
+            "labels": []}))
+    subprocess.run([str(binary), "awesome", str(results), "--config", str(allure_html.CONFIG),
+                    "--output", str(tmp_path / "out")], check=True, capture_output=True,
+                   env={**os.environ, "ALLURE_NO_ANALYTICS": "true"}, timeout=120)
+    tests = [json.loads(path.read_text())
+             for path in (tmp_path / "out" / "data" / "test-results").glob("*.json")]
+    assert sorted(test["name"] for test in tests) == sorted(CATEGORY_CASES)
+    for test in tests:  # every category's name starts with the key of its case
+        names = [category["name"] for category in test["categories"]]
+        assert names and names[0].startswith(test["name"]), (test["name"], names)
+
+
+def _chromium(url: str, screenshot: Path, profile: Path) -> str:
+    done = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+                           f"--screenshot={screenshot}", "--dump-dom", url],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert screenshot.stat().st_size > 10_000, "the screenshot is blank"
+    return done.stdout
+
+
+def _result_id(report_dir: Path, name: str) -> str:
+    tests = json.loads((report_dir / "html" / "test-results.json").read_text())["byId"]
+    return next(key for key, test in tests.items() if test["name"] == name)
+
+
+def test_conformance_page_in_a_browser(nights, tmp_path):
+    _needs_chromium()
+    night = nights[0]
+    page = _text(_chromium((night.report_dir / "conformance.html").as_uri(),
+                           night.report_dir / "conformance.png", tmp_path / "profile"))
+    for rid in REQUIREMENTS:
+        assert rid in page, rid
+    assert "documented requirements pass" in page and "FAIL" in page
+    assert FAILING_TEST in page and "Received: 200" in page and "Transcript:" in page
+
+
+def test_allure_report_in_a_browser(nights, tmp_path):
+    _needs_node()
+    _needs_chromium()
+    night = nights[0]
+    index = night.report_dir / "html" / "index.html"
+    overview = _text(_chromium(index.as_uri(), night.report_dir / "allure-overview.png",
+                               tmp_path / "p1"))
+    assert "DEL-02 DELETE in any other state" in overview  # requirements group the tests
+    assert re.search(r"test_\w+\[", overview), "no test names on the overview"
+    assert "Target" in overview and PROJECT in overview  # the environment widget
+    failure = _text(_chromium(f"{index.as_uri()}#/{_result_id(night.report_dir, FAILING_TEST)}",
+                              night.report_dir / "allure-failure.png", tmp_path / "p2"))
+    assert FAILING_TEST in failure and "DEL-02" in failure
+    assert "Received: 200" in failure and "Transcript:" in failure
+    assert "Category: Status gating" in failure
+    categories = _text(_chromium(f"{index.as_uri()}#/categories",
+                                 night.report_dir / "allure-categories.png", tmp_path / "p3"))
+    assert "Status gating: DELETE by job state" in categories
+
+
+def test_second_report_shows_the_first_nights_failure_in_the_tests_history(nights, tmp_path):
+    _needs_node()
+    _needs_chromium()
+    night = nights[1]
+    index = night.report_dir / "html" / "index.html"
+    dom = _chromium(f"{index.as_uri()}#/{_result_id(night.report_dir, FAILING_TEST)}/history",
+                    night.report_dir / "allure-history.png", tmp_path / "p")
+    items = dom.split('data-testid="test-result-history-item"')[1:]
+    assert len(items) == 1, "one earlier night in the history tab"
+    assert 'data-testid="tree-leaf-status-failed"' in items[0]
