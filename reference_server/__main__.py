@@ -41,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="status for an unknown job_id (400 answers MSS.00000003)")
     p.add_argument("--refusal", choices=("400", "excute-failed"), default="400",
                    help="how a command not allowed now is refused")
+    p.add_argument("--alt-errors", action="store_true",
+                   help="other documented error codes (MSS.00000003 for validation, "
+                        "APIGW.0301 for a bad signature) and other error_msg texts")
+    p.add_argument("--extra-fields", action="store_true",
+                   help="add undocumented fields to every JSON answer and to jobs in Show/List")
+    p.add_argument("--delay-ms", type=int, default=0, metavar="N",
+                   help="wait N ms before every answer (a slower server)")
     p.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS",
                    help="drop a connection that stalls this long")
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
@@ -69,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             token=args.token, ak=args.ak, sk=args.sk, na_projects=args.na_project,
             faults=args.fault, unknown_job_status=args.unknown_job_status,
             refusal=args.refusal, read_timeout=args.read_timeout, access_log=args.access_log,
+            alt_errors=args.alt_errors, extra_fields=args.extra_fields, delay_ms=args.delay_ms,
         )
         app = App(options)
     except (ValueError, UnknownFault) as exc:
@@ -85,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     faults = ",".join(options.faults) or "none"
     sys.stderr.write(f"{PROG}: faults={faults} refusal={options.refusal} "
                      f"unknown-job-status={options.unknown_job_status} "
+                     f"alt-errors={options.alt_errors} extra-fields={options.extra_fields} "
+                     f"delay-ms={options.delay_ms} "
                      f"na-projects={','.join(sorted(options.na_projects)) or 'none'}\n")
     if not app.auth.enabled:
         sys.stderr.write(f"{PROG}: auth is off (no --token, no --ak/--sk): "

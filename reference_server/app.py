@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import relevance
 
-from . import operations
+from . import operations, variants
 from .auth import Authenticator, Incoming
 from .contract import load_contract
 from .faults import Faults, without_ill_typed_comment_data
@@ -52,6 +52,9 @@ class Options:
     read_timeout: float = 30.0  # seconds a client may stall mid-request or idle
     spec_path: str | None = None
     access_log: bool = False
+    alt_errors: bool = False  # other documented error codes and texts (variants.py)
+    extra_fields: bool = False  # undocumented extra fields in every JSON answer
+    delay_ms: int = 0  # every answer waits this long
 
     def __post_init__(self):
         if bool(self.ak) != bool(self.sk):
@@ -60,6 +63,8 @@ class Options:
             raise ValueError("unknown_job_status must be 404 or 400")
         if self.refusal not in ("400", "excute-failed"):
             raise ValueError("refusal must be '400' or 'excute-failed'")
+        if not 0 <= self.delay_ms <= 600_000:
+            raise ValueError("delay_ms must be between 0 and 600000")
 
 
 @dataclass
@@ -88,7 +93,8 @@ class App:
         self.no_faults = Faults()
         self.lifecycle = Lifecycle(self.contract)
         self.store = Store()
-        self.auth = Authenticator(options.token, options.ak, options.sk)
+        self.auth = Authenticator(options.token, options.ak, options.sk,
+                                  signature_code=variants.signature_code(options.alt_errors))
 
     def handle(self, req: Request) -> Response:
         faults = self.faults_for(req.target)
@@ -109,6 +115,8 @@ class App:
 
     def finish(self, resp: Response, method: str = "", faults: Faults | None = None) -> Response:
         resp.headers.setdefault("X-Request-Id", uuid.uuid4().hex)
+        variants.rewrite(resp, alt_errors=self.options.alt_errors,
+                         extra_fields=self.options.extra_fields)
         return (faults or self.faults).finish(resp, method)
 
     def _route(self, req: Request, faults: Faults) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import sys
+import time
 from http.server import BaseHTTPRequestHandler
 
 from .app import Request
@@ -73,6 +74,9 @@ class Handler(BaseHTTPRequestHandler):
             self.request_version = "HTTP/1.0"
             resp.close = True
         body = resp.encode()
+        delay_ms = self.server.app.options.delay_ms
+        if delay_ms:
+            time.sleep(delay_ms / 1000)
         try:
             self.send_response(resp.status)
             for name, value in resp.headers.items():

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from jsonschema import Draft4Validator
 
+from . import variants
 from .contract import Operation
 from .lifecycle import Outcome
 from .responses import (
@@ -56,10 +57,10 @@ def _upload_url(app, call: Call, kind: str, part: int = 0) -> str:
     return f"{call.base_url}{UPLOAD_PREFIX}{token}"
 
 
-def _summary(job: Job) -> dict:
+def _summary(job: Job, extra: dict | None = None) -> dict:
     out = {"job_id": job.job_id, "name": job.name, "state": job.state, "tags": list(job.tags),
            "create_time": rfc3339(job.create_time),
-           "last_update_time": rfc3339(job.last_update_time)}
+           "last_update_time": rfc3339(job.last_update_time), **(extra or {})}
     if job.batch_name is not None:
         out["batch_name"] = job.batch_name
     return out
@@ -88,7 +89,7 @@ def show(app, call: Call) -> Response:
     def view(job: Job | None):
         if job is None:
             return None
-        out = _summary(job)
+        out = _summary(job, variants.job_fields(app.options.extra_fields))
         out.update(project_id=job.project_id,
                    operation_logs=[dict(e) for e in job.operation_logs],
                    comment_logs=[dict(e) for e in job.comment_logs])
@@ -118,7 +119,8 @@ def list_jobs(app, call: Call) -> Response:
         if problem is not None:
             return error(400, INVALID_PARAMETER, f"Invalid parameter {name}: {problem.message}")
         values[name] = value
-    rows = list(reversed(app.store.view(call.project_id, _summary)))  # newest first
+    extra = variants.job_fields(app.options.extra_fields)
+    rows = app.store.view(call.project_id, lambda j: _summary(j, extra))[::-1]  # newest first
     if "state" in values:
         wanted = {s.strip() for s in values["state"].split(",")}
         rows = [r for r in rows if r["state"] in wanted]

@@ -16,7 +16,9 @@ from tests.reference_helpers import Api
 
 @pytest.mark.parametrize("argv", [["--ak", "a"], ["--sk", "s"], ["--fault", "nope"], ["--bogus"],
                                   ["--unknown-job-status", "500"], ["--refusal", "maybe"],
-                                  ["--port", "70000"], ["--port", "abc"], ["--na-project"]])
+                                  ["--port", "70000"], ["--port", "abc"], ["--na-project"],
+                                  ["--delay-ms", "-1"], ["--delay-ms", "soon"],
+                                  ["--alt-errors", "yes"]])
 def test_cli_usage_errors_exit_2_with_one_line(capsys, argv):
     try:
         code = cli_main(argv)
@@ -36,7 +38,9 @@ def test_cli_lists_faults(capsys):
 
 
 def test_cli_serves_then_exits_cleanly_on_sigterm():
-    proc = subprocess.Popen([sys.executable, "-m", "reference_server", "--port", "0"],
+    variants = ["--alt-errors", "--extra-fields", "--delay-ms", "50", "--unknown-job-status",
+                "400", "--refusal", "excute-failed"]
+    proc = subprocess.Popen([sys.executable, "-m", "reference_server", "--port", "0", *variants],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         banner = proc.stdout.readline().strip()
@@ -45,10 +49,19 @@ def test_cli_serves_then_exits_cleanly_on_sigterm():
         anonymous = Api(match.group(1), headers={})
         job = anonymous.seed("JOB_SUCCESS")
         assert anonymous.delete(job).status_code == 200  # auth is off
+        # the variant options reached the server
+        r = anonymous.show(job)
+        assert r.status_code == 400 and r.elapsed.total_seconds() >= 0.05
+        assert r.json()["error_code"] == "MSS.10000003"  # alt-errors' choice for 00000003
+        assert r.json()["request_id"] == r.headers["X-Request-Id"]
+        refused = anonymous.command(anonymous.seed("TRAINING"), {"command": "SUBMITVERIFYING"})
+        assert refused.json()["commond_result"] == "EXCUTE_FAILED"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
         assert proc.stdout.read() == ""
-        assert "auth is off" in proc.stderr.read()
+        log = proc.stderr.read()
+        assert "auth is off" in log
+        assert "alt-errors=True extra-fields=True delay-ms=50" in log
     finally:
         proc.kill()
         proc.wait()

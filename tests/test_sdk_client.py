@@ -43,13 +43,13 @@ def server():
     stop_server(srv, thread)
 
 
-def sdk_client(url: str, project: str) -> MetaStudioClient:
+def sdk_client(url: str, project: str, sk: str = SK) -> MetaStudioClient:
     config = HttpConfig.get_default_config()
     config.ignore_ssl_verification = True  # plain http on loopback; nothing to verify
     config.timeout = (TIMEOUT, TIMEOUT)
     return (MetaStudioClient.new_builder()
             .with_http_config(config)
-            .with_credentials(BasicCredentials(AK, SK, project))
+            .with_credentials(BasicCredentials(AK, sk, project))
             .with_endpoints([url])  # no region: the endpoint is the reference server
             .build())
 
@@ -154,3 +154,25 @@ def test_sdk_with_a_wrong_secret_is_refused(server):
         intruder.list2d_model_training_job(List2dModelTrainingJobRequest())
     assert (refused.value.status_code, refused.value.error_code) == (401, "MSS.00000001")
     assert refused.value.request_id
+
+
+def test_sdk_parses_a_legitimately_different_server():
+    """Extra undocumented fields and the other documented error codes: the SDK copes."""
+    srv, thread = start_server(ak=AK, sk=SK, alt_errors=True, extra_fields=True)
+    try:
+        client = sdk_client(srv.url, PROJECT)
+        job_id = seed(srv, "TRAINING")
+        shown = show(client, job_id)
+        assert (shown.job_id, shown.state) == (job_id, "TRAINING") and shown.x_request_id
+        assert '"region_hint"' in shown.raw_content.decode()  # there, and ignored
+        listed = client.list2d_model_training_job(List2dModelTrainingJobRequest(job_id=job_id))
+        assert listed.count == 1 and listed.jobs[0].state == "TRAINING"
+        with pytest.raises(ClientRequestException) as refused:
+            client.delete2d_model_training_job(Delete2dModelTrainingJobRequest(job_id=job_id))
+        assert (refused.value.status_code, refused.value.error_code) == (400, "MSS.10000003")
+        intruder = sdk_client(srv.url, PROJECT, sk="wrong-secret")
+        with pytest.raises(ClientRequestException) as denied:
+            intruder.list2d_model_training_job(List2dModelTrainingJobRequest())
+        assert (denied.value.status_code, denied.value.error_code) == (401, "APIGW.0301")
+    finally:
+        stop_server(srv, thread)
