@@ -10,7 +10,7 @@ import requests
 from conformance import contract, expect
 from conformance.auth import AkSkAuth
 
-STATE = "WAIT_FILE_UPLOAD"  # deletable: an unauthenticated DELETE would succeed here
+STATE = contract.initial_state()  # deletable: an unauthenticated DELETE would succeed
 
 
 def _refused(api, response, what: str) -> None:

@@ -8,7 +8,7 @@ from hypothesis import given
 from conformance import contract, expect, requirements
 from strategies import bodies
 
-START = "WAIT_FILE_UPLOAD"  # a state where a well-formed command is meaningful
+START = contract.initial_state()  # where a well-formed command is meaningful
 
 
 @pytest.mark.requirement("CMD-01", "ERR-01")

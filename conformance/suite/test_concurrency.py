@@ -47,7 +47,7 @@ def test_submit_and_delete_race(round_, settings, api, jobs, lifecycle_model):
                          "succeeded", "exactly one of them wins (a lost or doubled update)")
     winner = lifecycle_model.seeded(initial)
     winner.confirmed = True
-    lifecycle_model.predict(winner, {"command": "SUBMITVERIFYING"}, "standard").apply(winner)
+    lifecycle_model.predict(winner, {"command": "SUBMITVERIFYING"}, settings.tenant).apply(winner)
     expected = None if deleted else winner.state
     state = api.state_of(job_id)
     if state != expected:
