@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -66,23 +67,48 @@ def ensure_cli() -> Path:
     return binary
 
 
-def build(results_dir: Path, out_dir: Path, history: Path, name: str) -> Path:
-    """Generate out_dir/index.html from results_dir, appending this run to `history`."""
+def build(results_dir: Path, out_dir: Path, history: Path, name: str, run_id: str) -> Path:
+    """Generate out_dir/index.html from results_dir, appending run `run_id` to `history`.
+
+    A run is appended once: building its report again starts from a scratch copy of the
+    history as it was before this run, so the trend never counts one run twice.
+    """
     binary = ensure_cli()
-    # Grouped by requirement (story label "DEL-02 ..."): a test that checks two
-    # requirements shows under both, which feature,story would cross into wrong pairs.
     out_dir.mkdir(parents=True, exist_ok=True)
     history.parent.mkdir(parents=True, exist_ok=True)
-    _run([str(binary), "awesome", str(results_dir.resolve()),
-          "--config", str(CONFIG), "--output", str(out_dir.resolve()),
-          "--single-file", "--history-path", str(history.resolve()),
-          "--report-name", name, "--group-by", "story"],
-         GENERATE_TIMEOUT_S, "allure awesome")
+    marker = out_dir / ".history-appended"
+    key = f"{run_id} {history.resolve()}"
+    before = _appended_before(marker, key)
+    with tempfile.TemporaryDirectory() as scratch:
+        history_path = history.resolve()
+        if before is not None:
+            history_path = Path(scratch) / "history.jsonl"
+            data = history.read_bytes()[:before] if history.is_file() else b""
+            history_path.write_bytes(data[: data.rfind(b"\n") + 1])
+        else:
+            before = history.stat().st_size if history.is_file() else 0
+        # Grouped by requirement (story label "DEL-02 ..."): a test that checks two
+        # requirements shows under both, which feature,story would cross into wrong pairs.
+        _run([str(binary), "awesome", str(results_dir.resolve()),
+              "--config", str(CONFIG), "--output", str(out_dir.resolve()),
+              "--single-file", "--history-path", str(history_path),
+              "--report-name", name, "--group-by", "story"],
+             GENERATE_TIMEOUT_S, "allure awesome")
+    marker.write_text(json.dumps({"key": key, "before": before}), encoding="utf-8")
     index = out_dir / "index.html"
     if not index.is_file():
         raise AllureUnavailable(f"allure awesome wrote no {index}")
     _strip_analytics(index)
     return index
+
+
+def _appended_before(marker: Path, key: str) -> int | None:
+    """History size before this run was appended, if an earlier build appended it."""
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get("before") if isinstance(data, dict) and data.get("key") == key else None
 
 
 def _strip_analytics(index: Path) -> None:
@@ -105,7 +131,16 @@ def _run(command: list[str], timeout: float, what: str) -> None:
     except OSError as exc:
         raise AllureUnavailable(f"{what} could not start: {exc}") from None
     if done.returncode != 0:
-        lines = [line.strip() for line in (done.stderr + done.stdout).splitlines()
-                 if line.strip() and not line.startswith("npm warn")]
         raise AllureUnavailable(f"{what} failed (exit {done.returncode}): "
-                                f"{lines[-1] if lines else 'no output'}")
+                                f"{_gist(done.stderr + done.stdout)}")
+
+
+def _gist(output: str) -> str:
+    """The line of a tool's output that says what went wrong (npm prints many)."""
+    lines = [line.strip().removeprefix("npm error").strip() for line in output.splitlines()]
+    lines = [line for line in lines if line and not line.startswith(
+        ("at ", "A complete log", "npm warn", "code ", "errno ", "syscall "))]
+    for line in lines:
+        if re.search(r"error|fail|refused|not found|denied|E[A-Z]{4,}", line, re.I):
+            return line[:300]
+    return lines[-1][:300] if lines else "no output"

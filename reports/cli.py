@@ -65,7 +65,8 @@ def _allure_report(report_dir: Path, document: dict, history: Path, out: Path) -
     try:
         allure_extras.write_environment(results_dir, document)
         name = f"MetaStudio conformance: {doc.target(document)['url']}"
-        return allure_html.build(results_dir, out, history, name)
+        run_id = f"{document.get('started')} seed {document.get('seed')}"
+        return allure_html.build(results_dir, out, history, name, run_id)
     except allure_html.AllureUnavailable as exc:
         _warn(f"Allure HTML report not built: {exc}; the conformance report was written")
     except OSError as exc:
