@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conformance.requirements import REQUIREMENTS
-from reports import allure_extras, conformance
+from reports import allure_extras, allure_html, conformance
 from reports import document as doc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -197,6 +197,15 @@ def test_nightly_script_reports_publishes_and_exits_with_the_runs_code(tmp_path,
     assert (publish / "index.html").read_text() == "page\n"
     assert (publish / "results.json").exists()
     assert not (publish / "conformance.md").exists(), "a stale report was published"
+
+
+def test_a_failed_npm_install_is_summed_up_by_its_cause():
+    output = ("npm error code ECONNREFUSED\nnpm error syscall connect\n"
+              "npm error FetchError: request to http://r/x.tgz failed, reason: connect "
+              "ECONNREFUSED\nnpm error     at ClientRequest.emit (node:events:524:28)\n"
+              "npm error A complete log of this run can be found in: /x/debug-0.log\n")
+    assert allure_html._gist(output).startswith("FetchError: request to http://r/x.tgz")
+    assert allure_html._gist("") == "no output"
 
 
 def test_document_helpers():

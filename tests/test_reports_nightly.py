@@ -179,6 +179,22 @@ def test_two_nights_give_a_single_file_report_with_a_trend_of_two_runs(nights):
     assert dynamics[0]["statistic"].get("failed", 0) >= 1
 
 
+def test_building_a_report_again_does_not_count_the_run_twice(nights):
+    _needs_node()
+    second, base = nights[1], nights[2]
+    history = base / "history" / "allure-history.jsonl"
+    before = history.read_bytes()
+    done = subprocess.run([sys.executable, "-m", "conformance.cli", "report", "--report-dir",
+                           str(second.report_dir), "--history", str(history)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert history.read_bytes() == before
+    charts = json.loads(_embedded(second.report_dir / "html" / "index.html")
+                        ["widgets/charts.json"])["general"]
+    dynamics = next(c for c in charts.values() if c["type"] == "statusDynamics")["data"]
+    assert len(dynamics) == 2  # night 1 and the current run, not night 2 twice
+
+
 CATEGORY_CASES = {
     "Status gating": ("failed", "RequirementViolation: DEL-02: DELETE refused in TRAINING"),
     "Lifecycle": ("failed", "RequirementViolation: DEL-03: a deleted job is not found"),
