@@ -137,12 +137,26 @@ def run(args: argparse.Namespace) -> int:
                 plugin, code = _run_pytest(settings, args.select)
             rows = plugin.recorder.summary()
             results.write(report_dir / "results.json", rows, settings, started, plugin)
+            _write_reports(report_dir)
             redactor.scrub_tree(report_dir)
     except target.TargetUnreachable as exc:
         return _fail(EXIT_UNREACHABLE, f"target unreachable: {exc}")
     except target.ReferenceServerFailed as exc:
         return _fail(EXIT_SUITE_ERROR, str(exc))
     return _exit_code(code, rows, settings, args)
+
+
+def _write_reports(report_dir: Path) -> None:
+    """Allure environment and the conformance report; a failure here never fails the run."""
+    from reports import allure_extras
+    from reports import conformance as conformance_report
+    from reports.document import ReportError, load
+
+    try:
+        allure_extras.write_environment(report_dir / "allure-results", load(report_dir))
+        conformance_report.write(report_dir)  # -> (conformance.md, conformance.html)
+    except (OSError, ReportError) as exc:
+        print(f"metastudio-conformance: warning: reports not written: {exc}", file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -203,7 +217,7 @@ def _run_pytest(settings, select: str | None):
         suppress_health_check=list(hypothesis.HealthCheck),
     )
     hypothesis.settings.load_profile("metastudio-conformance")
-    plugin = ConformancePlugin(settings)
+    plugin = ConformancePlugin(settings, select)
     report_dir = settings.report_dir
     arguments = [
         str(SUITE_DIR), "-c", os.devnull, "--rootdir", str(SUITE_DIR),

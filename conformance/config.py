@@ -214,4 +214,8 @@ def _check_url(url: str) -> str:
         parts.port  # noqa: B018 - raises on a malformed port
     except ValueError:
         raise ConfigError(f"target {url!r} has an invalid port") from None
+    if parts.username or parts.password or parts.query or parts.fragment:
+        # They would end up in every report; credentials belong in the token or AK/SK.
+        raise ConfigError("target URL must not carry credentials, a query or a fragment; "
+                          "give the base URL and credentials with --token or --ak/--sk")
     return url.rstrip("/")

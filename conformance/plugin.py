@@ -25,10 +25,12 @@ from conformance.transport import PoliteAdapter
 class ConformancePlugin:
     name = "metastudio-conformance"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, selection: str | None = None) -> None:
         self.run_settings = settings
+        self.selection = selection  # the -k expression, for the record
         self.recorder = Recorder()
         self.requests_sent = 0
+        self.test_requests = 0
         self.started = time.monotonic()
         self.first_failure: dict | None = None  # when and after how many requests
         self.deadline = self.started + settings.max_time if settings.max_time else None
@@ -84,6 +86,9 @@ class ConformancePlugin:
                 "requests": self.requests_sent,
             }
         return report
+
+    def pytest_sessionfinish(self, session) -> None:
+        self.test_requests = self.requests_sent  # what follows is cleanup
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         terminalreporter.write_sep("=", "conformance per requirement")

@@ -116,9 +116,12 @@ def write(path: Path, rows: dict[str, dict], settings, started: float, plugin) -
         "spec_sha256": contract.spec_sha256(),
         "seed": settings.seed,
         "run_id": settings.run_id,
+        "max_examples": settings.max_examples,
+        "selection": plugin.selection,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "duration_s": round(time.time() - started, 2),
-        "requests_sent": plugin.requests_sent,
+        "requests_sent": plugin.test_requests,
+        "cleanup_requests": plugin.requests_sent - plugin.test_requests,
         "first_failure": plugin.first_failure,
         "target": {
             "url": settings.target,

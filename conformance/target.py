@@ -8,15 +8,22 @@ it over real HTTP exactly as it would to any other target.
 from __future__ import annotations
 
 import contextlib
+import http.client
+import re
 import secrets
+import socket
+import ssl
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from conformance.config import Settings
 
@@ -92,27 +99,143 @@ def _read_banner(process: subprocess.Popen) -> str:
 
 
 def preflight(settings: Settings) -> None:
-    """One plain request to the target: raises TargetUnreachable if nothing answers."""
-    try:
-        requests.get(settings.target + "/", timeout=min(settings.request_timeout, 10.0),
-                     allow_redirects=False)
-    except requests.exceptions.SSLError as exc:
+    """One plain GET of the target's root; any HTTP answer will do. Otherwise raises
+    TargetUnreachable with one line that names the problem.
+
+    Bounded whatever the target does: no credentials are sent, redirects are not followed,
+    at most PREFLIGHT_BODY_LIMIT of the body is read, and the whole probe has a deadline.
+    Socket timeouts alone cannot give that (a DNS lookup has none, and a server dripping a
+    byte at a time never lets a read time out), so the probe runs in a daemon thread that
+    is abandoned when the deadline passes; the run ends right after, taking it along.
+    """
+    url, limit = settings.target, settings.request_timeout
+    probe = _Probe(url, limit)
+    worker = threading.Thread(target=probe.run, name="preflight", daemon=True)
+    worker.start()
+    worker.join(limit + DEADLINE_GRACE)  # the probe's own timeouts name the phase better
+    if worker.is_alive():
+        what = ("the DNS lookup of " + (urlsplit(url).hostname or url)
+                if probe.phase == "resolving" else url)
         raise TargetUnreachable(
-            f"TLS handshake with {settings.target} failed: {_reason(exc)}"
-        ) from None
-    except requests.exceptions.Timeout:
-        raise TargetUnreachable(
-            f"{settings.target} did not answer within {settings.request_timeout:g} s"
-        ) from None
-    except requests.exceptions.ConnectionError as exc:
-        raise TargetUnreachable(f"cannot connect to {settings.target}: {_reason(exc)}") from None
-    except requests.exceptions.RequestException as exc:
-        raise TargetUnreachable(f"{settings.target} answered unusably: {_reason(exc)}") from None
+            f"{what} did not finish within {limit:g} s (still {probe.phase}); too slow to test")
+    if probe.error is not None:
+        raise TargetUnreachable(_one_line(describe(probe.error, url, limit)))
+
+
+PREFLIGHT_BODY_LIMIT = 64 * 1024  # enough to see an answer is whole; a huge one stays unread
+DEADLINE_GRACE = 1.0
+
+
+class _Probe:
+    def __init__(self, url: str, limit: float) -> None:
+        self.url, self.limit = url, limit
+        self.phase = "connecting"
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        deadline = time.monotonic() + self.limit
+        parts = urlsplit(self.url)
+        try:
+            if not requests.utils.get_environ_proxies(self.url):  # a proxy resolves itself
+                self.phase = "resolving"
+                socket.getaddrinfo(parts.hostname, parts.port or parts.scheme)
+            self.phase = "waiting for the answer"
+            with requests.get(self.url + "/", timeout=self.limit, stream=True,
+                              allow_redirects=False) as response:
+                self.phase = f"reading the body of a {response.status_code} answer"
+                read = 0
+                for chunk in response.iter_content(16 * 1024):
+                    read += len(chunk)
+                    if read >= PREFLIGHT_BODY_LIMIT:
+                        break
+                    if time.monotonic() > deadline:
+                        raise _TooSlow(f"{self.url} answered {response.status_code} but "
+                                       f"sent only {read} bytes of its body in "
+                                       f"{self.limit:g} s; too slow to test")
+        except Exception as exc:  # every failure becomes one line, none a traceback
+            self.error = exc
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def describe(error: BaseException, url: str, limit: float) -> str:
+    """What went wrong, for a person: DNS, refused, timeout, TLS, reset or not HTTP."""
+    causes = list(_causes(error))
+
+    def find(*kinds: type) -> BaseException | None:
+        return next((cause for cause in causes if isinstance(cause, kinds)), None)
+
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if isinstance(error, _TooSlow):
+        return str(error)
+    if gai := find(socket.gaierror, urllib3.exceptions.NameResolutionError):
+        why = gai.strerror if isinstance(gai, socket.gaierror) else _reason(gai)
+        return f"cannot resolve the host name {parts.hostname} (DNS lookup failed: {why})"
+    if find(ConnectionRefusedError):
+        return f"connection to {netloc} refused: nothing listens on that port"
+    if find(requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
+        return f"connecting to {netloc} timed out after {limit:g} s"
+    if find(requests.exceptions.ReadTimeout, TimeoutError):
+        return f"{url} accepted the connection but did not answer within {limit:g} s"
+    if tls := find(ssl.SSLError):
+        if isinstance(tls, ssl.SSLCertVerificationError):
+            return (f"TLS with {netloc} failed: its certificate is not trusted "
+                    f"({tls.verify_message})")
+        return f"TLS handshake with {netloc} failed: {_tls_reason(tls)}"
+    if find(http.client.RemoteDisconnected):
+        return f"{url} closed the connection without answering"
+    if find(ConnectionResetError):
+        return f"{url} reset the connection (mid-answer or before it)"
+    if find(http.client.IncompleteRead):
+        return f"{url} broke off its answer before the end"
+    if bad := find(http.client.HTTPException):  # a status line or header that is not HTTP
+        return f"{url} does not speak HTTP: {_first_bytes(bad)}"
+    if find(urllib3.exceptions.ProtocolError):
+        return f"{url} broke off its answer before the end"
+    return f"{url} answered unusably: {_reason(error)}"
+
+
+def _causes(error: BaseException):
+    """The error and everything it wraps: causes, contexts, urllib3 reasons, arguments."""
+    seen: set[int] = set()
+    pending: list[object] = [error]
+    while pending:
+        cause = pending.pop(0)
+        if not isinstance(cause, BaseException) or id(cause) in seen:
+            continue
+        seen.add(id(cause))
+        yield cause
+        pending += [cause.__cause__, cause.__context__, getattr(cause, "reason", None),
+                    *cause.args]
+
+
+def _first_bytes(error: BaseException) -> str:
+    line = getattr(error, "line", None)
+    if not isinstance(line, str):
+        return _reason(error)
+    hint = " (that is TLS: try https://)" if line[:2] in ("\x15\x03", "\x16\x03") else ""
+    return f"it answered {line[:40]!r}{'...' if len(line) > 40 else ''}{hint}"
+
+
+def _tls_reason(error: ssl.SSLError) -> str:
+    text = getattr(error, "reason", None) or _reason(error)
+    if "WRONG_VERSION_NUMBER" in str(text).upper():
+        return "wrong version number (is it plain HTTP? try http://)"
+    return str(text).replace("_", " ").lower()
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())  # a server's bytes may carry line breaks
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _reason(exc: BaseException) -> str:
-    """The innermost cause, which names the real problem (refused, DNS, certificate)."""
+    """The innermost cause, which names the real problem."""
     while exc.__cause__ is not None or exc.__context__ is not None:
         exc = exc.__cause__ or exc.__context__
     text = str(exc) or type(exc).__name__
+    text = re.sub(r"\s*\(_ssl\.c:\d+\)", "", text)
     return text.split("] ")[-1] if "] " in text else text
