@@ -3,6 +3,8 @@ requests and uploads are never faulty, and only API requests are counted."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import pytest
 import requests
 
@@ -16,12 +18,29 @@ pytest_plugins = ["tests.reference_fixtures"]
 COUNTING = {"random-500": 50, "random-slow": 20}  # fault -> its period in API requests
 
 
+class Faulty(dict):
+    """fault -> (server, client); `slow_probe` is random-slow's own probe, taken in the
+    background on a twin server as soon as the fixture starts (it waits 3 s)."""
+    slow_probe: Future
+
+
 @pytest.fixture(scope="module")
 def faulty():
     started = {name: start_server(faults=[name], **OPTIONS) for name in REGISTRY}
-    yield {name: (srv, Api(srv.url, strict=False)) for name, (srv, _) in started.items()}
-    for srv, thread in started.values():
-        stop_server(srv, thread)
+    twin = start_server(faults=["random-slow"], **OPTIONS)
+    with ThreadPoolExecutor() as pool:
+        servers = Faulty({name: (srv, Api(srv.url, strict=False))
+                          for name, (srv, _) in started.items()})
+        servers.slow_probe = pool.submit(observe, PROBES["random-slow"][0],
+                                         Api(twin[0].url, strict=False))
+        yield servers
+        # each shutdown waits for its server's poll: stop them all at once
+        list(pool.map(lambda started: stop_server(*started), [*started.values(), twin]))
+
+
+def _sleep_for(srv, seconds: float) -> None:
+    """Shorten random-slow's 3 s sleep on this server (its twin keeps the real one)."""
+    srv.app.faults.slow_seconds = seconds
 
 
 def _align_to_failure(a):
@@ -46,11 +65,13 @@ def test_fault_changes_its_behaviour_only(api, faulty, fault):
     probe, sound, broken = PROBES[fault]
     srv, a = faulty[fault]
     assert observe(probe, api) == sound
-    assert observe(probe, a) == broken
     if fault == "random-slow":
+        assert faulty.slow_probe.result(timeout=30) == broken
         # the other probes' answers do not depend on how long the 20th request sleeps;
         # sleeping 3 s every 20 requests would make this check take a minute
-        srv.app.faults.slow_seconds = 0.01
+        _sleep_for(srv, 0.01)
+    else:
+        assert observe(probe, a) == broken
     for other, (other_probe, other_sound, _) in PROBES.items():
         if other == fault:
             continue
@@ -70,7 +91,7 @@ def _upload_url(a) -> str:
 def test_control_requests_and_uploads_are_never_faulty(faulty, fault):
     srv, a = faulty[fault]
     if fault == "random-slow":
-        srv.app.faults.slow_seconds = 0.01
+        _sleep_for(srv, 0.01)
     if fault == "random-500":
         _align_to_failure(a)
     url = _upload_url(a)
@@ -93,8 +114,9 @@ def test_control_requests_and_uploads_are_never_faulty(faulty, fault):
 @pytest.mark.parametrize("fault", list(COUNTING))
 def test_only_api_requests_are_counted(faulty, fault):
     srv, a = faulty[fault]
-    srv.app.faults.slow_seconds = 0.3  # long enough to see, short enough to wait for
-    _align_to_failure(a) if fault == "random-500" else None
+    _sleep_for(srv, 0.3)  # long enough to see, short enough to wait for
+    if fault == "random-500":
+        _align_to_failure(a)
     period = COUNTING[fault]
 
     def hit(r):

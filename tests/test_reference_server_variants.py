@@ -18,7 +18,7 @@ from reference_server.variants import ALT_CODES, EXTRA_JOB_FIELDS, GATEWAY_SIGNA
 from tests.reference_helpers import NA, OPTIONS, SK, STD, TOKEN, Api, signed
 
 JSON_TYPE = "application/json;charset=UTF-8"
-DELAY_MS = 60
+DELAY_MS = 25
 
 
 def _shape(body):
