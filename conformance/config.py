@@ -44,7 +44,7 @@ class Settings:
     report_dir: Path = Path("reports/latest")
     request_timeout: float = 10.0
     rate_limit: str | None = None  # "5/s"; None: unlimited on loopback, 5/s elsewhere
-    max_time: float | None = None  # seconds for the whole run; then the rest is not covered
+    max_time: float | None = 1800.0  # seconds for the whole run; then the rest is not covered
     allow_writes: bool | None = None  # writes to a non-loopback target need this (or the
     # profile's disposable: true)
     disposable: bool = False  # the profile says the target's data may be destroyed

@@ -32,8 +32,10 @@ def test_catalogue_is_big_enough():
 def test_suite_fails_naming_the_broken_requirement(fault, requirement, tmp_path,
                                                    server_factory):
     server = server_factory("--fault", fault)
-    result = run_cli([*server.run_args(), "--seed", "7"], tmp_path / "reports",
-                     env=server.env())
+    # The default run, with a time budget: a fault like random-slow (3 s per 20th answer)
+    # would otherwise stretch it to a quarter of an hour after the first failure.
+    result = run_cli([*server.run_args(), "--seed", "7", "--max-time", "90"],
+                     tmp_path / "reports", env=server.env())
     assert result.code == 1, result.stderr[-2000:]
     assert requirement in result.failed(), (result.failed(), result.stderr[-2000:])
     assert "conformance failures: " in result.stderr

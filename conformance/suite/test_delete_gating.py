@@ -66,3 +66,35 @@ def test_unknown_job_is_not_found(operation, api, lifecycle_model):
         expect.violation(api, "MOD-03", expect.describe(response),
                          f"an unknown job answers {lifecycle_model.unknown_job}")
     expect.error_body(api, response)
+
+
+@pytest.mark.requirement("DEL-04")
+def test_delete_removes_exactly_one_job(api, jobs):
+    """The project's job count drops by exactly one, and the run's other jobs remain.
+
+    A shared target may see other users' jobs come and go meanwhile, so a surprise is
+    measured a second time before it counts."""
+    for attempt in (1, 2):
+        keep = [jobs.in_state("JOB_FINISH") for _ in range(2)]
+        doomed = jobs.in_state("JOB_FINISH")
+        before = _job_count(api)
+        response = api.delete(doomed)
+        after = _job_count(api)
+        if not requirements.is_delete_success(response.status_code):
+            expect.violation(api, "DEL-01", expect.describe(response),
+                             "DELETE succeeds in JOB_FINISH")
+        gone = [job for job in keep if api.state_of(job) is None]
+        if not gone and before - after == 1:
+            return
+        if attempt == 2 or gone:
+            expect.violation(api, "DEL-04", f"deleting {doomed}: the project's job count went "
+                             f"{before} -> {after}; other jobs gone: {gone or 'none'}",
+                             "exactly the named job is deleted")
+
+
+def _job_count(api) -> int:
+    response = api.list_jobs(limit="1")
+    if response.status_code != 200 or not isinstance(response.json().get("count"), int):
+        expect.violation(api, "DEL-04", f"List answered {expect.describe(response)}",
+                         "List answers {count, jobs}")
+    return response.json()["count"]

@@ -27,7 +27,7 @@ def _accepted(api, response, requirement: str, what: str) -> dict:
     return body
 
 
-@pytest.mark.requirement("CMD-08", "CMD-03", "CMD-04")
+@pytest.mark.requirement("CMD-08", "CMD-03", "CMD-04", "MOD-04")
 def test_documented_workflow(api, jobs, http_session, settings):
     created = jobs.create(video_multipart_count=PARTS)
     job_id, urls = created["job_id"], created.get("training_video_upload_url")
@@ -46,11 +46,16 @@ def test_documented_workflow(api, jobs, http_session, settings):
     listed = _accepted(api, api.command(job_id, {"command": "GET_MULTIPART_UPLOADED"}),
                        "CMD-08", "GET_MULTIPART_UPLOADED")
     parts = listed.get("multipart_data")
-    if not isinstance(parts, list) or sorted(
-        (p.get("part_number"), type(p.get("etag"))) for p in parts if isinstance(p, dict)
-    ) != [(str(n), str) for n in range(1, PARTS + 1)]:
+    if not isinstance(parts, list) or not all(
+        isinstance(p, dict) and isinstance(p.get("part_number"), str)
+        and isinstance(p.get("etag"), str) for p in parts
+    ):
         expect.violation(api, "CMD-04", f"multipart_data {parts!r}",
-                         f"parts '1'..'{PARTS}' as strings, each with a string etag")
+                         "a list of {part_number: string, etag: string}")
+    numbers = sorted(p["part_number"] for p in parts)
+    if numbers != [str(n) for n in range(1, PARTS + 1)]:
+        expect.violation(api, "MOD-04", f"multipart_data parts {numbers}",
+                         f"every uploaded part, '1'..'{PARTS}'")
 
     _accepted(api, api.command(job_id, {"command": "CONFIRM_MULTIPART_UPLOADED"}), "CMD-08",
               "CONFIRM_MULTIPART_UPLOADED after every part is uploaded")
