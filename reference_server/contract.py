@@ -69,8 +69,10 @@ class Contract:
         raise ContractError(f"no operation {operation_id!r} in the spec")
 
     def is_control(self, path: str) -> bool:
-        """Whether path belongs to the test-control interface (any method)."""
-        return any(op.control and op.params(path) is not None for op in self.operations)
+        """Whether path lies under the test-control interface's first path segment
+        (`/conformance/...` in control.yaml), whatever the method or the rest."""
+        roots = {"/" + op.template.split("/")[1] + "/" for op in self.operations if op.control}
+        return any(path.startswith(root) for root in roots)
 
     def match(self, method: str, path: str) -> tuple[Operation | None, dict, bool]:
         """(operation, path params, path known). Known path + None = method not allowed."""

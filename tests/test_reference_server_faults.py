@@ -104,7 +104,8 @@ def test_control_requests_and_uploads_are_never_faulty(faulty, fault):
     assert set(seeded.json()) == {"job_id", "state"}
     for bad in (b"", b"{bad", b'{"state": 1}', b'{"state": "NOPE"}'):
         assert_error(a.call("POST", f"/conformance/v1/{STD}/jobs", data=bad), 400)
-        assert_error(a.call("DELETE", f"/conformance/v1/{STD}/jobs"), 400, "MSS.00010004")
+    assert_error(a.call("DELETE", f"/conformance/v1/{STD}/jobs"), 400, "MSS.00010004")
+    assert_error(a.call("GET", "/conformance/nothing-here"), 400, "MSS.00010003")
     anonymous = Api(a.url, headers={}, strict=False)
     assert_error(anonymous.call("POST", f"/conformance/v1/{STD}/jobs", json={"state": "TRAINING"}),
                  401, "MSS.00000001")
