@@ -4,9 +4,10 @@ and after how many requests: our default run side by side with a plain `schemath
     .venv/bin/python bench/kill_matrix.py [--faults a,b] [--seed 7] [--out docs/kill-matrix.md]
 
 Both tools get the same spec, the same server (one fresh process per fault and per tool),
-the same number of examples and the same check configuration, the minimum that keeps
-plain schemathesis from crying wolf on the correct server (a valid command may be refused
-with 400 in the wrong state; a wrong method is 400 by the docs). Requests are counted by
+the same number of examples, the same response-time limit (2 s), the same time budget and
+the same check configuration, the minimum that keeps plain schemathesis from crying wolf
+on the correct server (a valid command may be refused with 400 in the wrong state; a wrong
+method is 400 by the docs). Requests are counted by
 the server's access log; plain schemathesis stops at its first failure (--max-failures 1),
 so its seconds and requests are "until the first failure"; ours come from results.json's
 `first_failure`.
@@ -25,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "training-jobs.yaml"
 PROJECT, NA_PROJECT, TOKEN = "a" * 32, "f" * 32, "bench-token"
+BUDGET = 120  # seconds per run for both tools: a slow-server fault must not take minutes
 BIN = Path(sys.executable).parent
 SCHEMATHESIS_CONFIG = """
 [checks.positive_data_acceptance]
@@ -62,7 +64,8 @@ def ours(fault: str | None, seed: int, examples: int, work: Path) -> dict:
         done = subprocess.run(
             [str(BIN / "metastudio-conformance"), "run", "--target", url, "--project-id",
              PROJECT, "--na-project-id", NA_PROJECT, "--other-project-id", NA_PROJECT,
-             "--seed", str(seed), "--max-examples", str(examples), "--report-dir", str(reports)],
+             "--seed", str(seed), "--max-examples", str(examples), "--report-dir", str(reports),
+             "--max-time", str(BUDGET)],
             capture_output=True, text=True, env={"METASTUDIO_TOKEN": TOKEN, "PATH": str(BIN)},
             timeout=900,
         )
@@ -86,7 +89,8 @@ def plain(fault: str | None, seed: int, examples: int, work: Path) -> dict:
         done = subprocess.run(
             [str(BIN / "schemathesis"), "run", str(SPEC), "--url", url, "--checks", "all",
              "--exclude-checks", EXCLUDED_CHECKS, "--max-examples", str(examples),
-             "--seed", str(seed), "--max-failures", "1",
+             "--seed", str(seed), "--max-failures", "1", "--max-response-time", "2",
+             "--max-time", str(BUDGET),
              "-H", f"X-Auth-Token: {TOKEN}", "--no-color"],
             capture_output=True, text=True, cwd=work, timeout=900,
         )
