@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_SUITE_ERROR = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 
 
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         return run(args)
     except KeyboardInterrupt:  # pytest handles its own; this is Ctrl-C around it
         print("metastudio-conformance: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def run(args: argparse.Namespace) -> int:
@@ -238,6 +239,9 @@ def _run_pytest(settings, select: str | None):
 
 def _exit_code(code: int, rows: dict, settings, args) -> int:
     statuses = {row["status"] for row in rows.values()}
+    if code == 2:  # pytest's "interrupted": Ctrl-C; the cleanup has already run
+        return _fail(EXIT_INTERRUPTED, "interrupted; the jobs this run created and left "
+                     "deletable were deleted")
     if "fail" in statuses:
         failed = ", ".join(rid for rid, row in rows.items() if row["status"] == "fail")
         print(f"conformance failures: {failed}", file=sys.stderr)
@@ -245,7 +249,7 @@ def _exit_code(code: int, rows: dict, settings, args) -> int:
         return EXIT_FAIL
     if code == 5:
         return _fail(EXIT_USAGE, "no test matched the selection")
-    if code in (2, 3, 4):  # interrupted, internal error, usage error
+    if code in (3, 4):  # internal error, usage error
         return _fail(EXIT_SUITE_ERROR if code == 3 else EXIT_USAGE, f"pytest exited with {code}")
     if "error" in statuses or code != 0:
         return _fail(EXIT_SUITE_ERROR, "the suite could not complete; see results.json")

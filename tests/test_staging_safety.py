@@ -112,3 +112,38 @@ def test_non_loopback_target_needs_allow_writes(tmp_path):
     assert (allowed.writes_allowed, allowed.max_examples) == (True, 30)
     assert config.validate({"target": "https://x.example", "project_id": "p", "token": "t",
                             "disposable": "true"}).writes_allowed
+
+
+def test_ctrl_c_still_cleans_up(tmp_path, server_factory):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    token = "interrupt-test-token"
+    server = server_factory("--token", token)
+    environ = {**{k: v for k, v in os.environ.items() if not k.startswith("METASTUDIO_")},
+               "METASTUDIO_TOKEN": token}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "conformance.cli", *server.run_args(), "--seed", "4",
+         "--report-dir", str(tmp_path / "reports"), "-k", "test_lifecycle or test_workflow"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environ)
+    run_id = process.stderr.readline().split()[2]
+    jobs_url = f"{server.url}/v1/{server.project_id}/digital-human-training-manage/user/jobs"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # interrupt once the run has created some jobs
+        listed = requests.get(jobs_url, params={"batch_name": run_id}, auth=TokenAuth(token),
+                              timeout=10).json()
+        if listed["count"]:
+            break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    left = requests.get(jobs_url, params={"batch_name": run_id, "limit": "100"},
+                        auth=TokenAuth(token), timeout=10).json()["jobs"]
+    from conformance.requirements import delete_allowed
+
+    assert [job for job in left if delete_allowed(job["state"])] == []
