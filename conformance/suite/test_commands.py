@@ -11,34 +11,32 @@ from strategies import bodies
 START = contract.initial_state()  # where a well-formed command is meaningful
 
 
-@pytest.mark.requirement("CMD-01", "ERR-01")
-@given(body=bodies.bodies_without_command())
-def test_command_is_required(body, api, jobs):
+def _refused_and_unchanged(api, jobs, requirement: str, body, what: str) -> None:
+    """A parameter error: 400 with the error body, and the job exactly as it was."""
     api.begin()
     job_id = jobs.in_state(START)
     response = api.command(job_id, body)
-    expect.refused_with_400(api, "CMD-01", response, "a body without `command`")
-    expect.unchanged(api, "CMD-01", job_id, START)
+    expect.refused_with_400(api, requirement, response, what)
+    expect.unchanged(api, requirement, job_id, START)
+
+
+@pytest.mark.requirement("CMD-01", "ERR-01")
+@given(body=bodies.bodies_without_command())
+def test_command_is_required(body, api, jobs):
+    _refused_and_unchanged(api, jobs, "CMD-01", body, "a body without `command`")
 
 
 @pytest.mark.requirement("CMD-02", "ERR-01")
 @given(command=bodies.undocumented_commands())
 def test_undocumented_command_is_refused(command, api, jobs):
-    api.begin()
-    job_id = jobs.in_state(START)
-    response = api.command(job_id, {"command": command})
-    expect.refused_with_400(api, "CMD-02", response, f"undocumented command {command!r}")
-    expect.unchanged(api, "CMD-02", job_id, START)
+    _refused_and_unchanged(api, jobs, "CMD-02", {"command": command},
+                           f"undocumented command {command!r}")
 
 
 @pytest.mark.requirement("CMD-07", "ERR-01")
 @given(body=bodies.bodies_with_wrong_types())
 def test_wrong_types_are_refused(body, api, jobs):
-    api.begin()
-    job_id = jobs.in_state(START)
-    response = api.command(job_id, body)
-    expect.refused_with_400(api, "CMD-07", response, "a body field of the wrong type")
-    expect.unchanged(api, "CMD-07", job_id, START)
+    _refused_and_unchanged(api, jobs, "CMD-07", body, "a body field of the wrong type")
 
 
 @pytest.mark.requirement("CMD-06")
