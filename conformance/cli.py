@@ -127,12 +127,12 @@ def run(args: argparse.Namespace) -> int:
     )
     report_dir = settings.report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
-    print(f"run id: {settings.run_id} (cleanup: metastudio-conformance cleanup --run-id "
-          f"{settings.run_id})", file=sys.stderr)
     started = time.time()
     try:
         with _target(settings, report_dir) as settings:
             target.preflight(settings)
+            print(f"run id: {settings.run_id} (cleanup: metastudio-conformance cleanup "
+                  f"--run-id {settings.run_id})", file=sys.stderr)
             redactor = redact.Redactor([settings.token, settings.sk])
             with _redacted_console(redactor):
                 plugin, code = _run_pytest(settings, args.select)
@@ -222,7 +222,7 @@ def _run_pytest(settings, select: str | None):
     report_dir = settings.report_dir
     arguments = [
         str(SUITE_DIR), "-c", os.devnull, "--rootdir", str(SUITE_DIR),
-        "-p", "no:cacheprovider", "-q", "--tb=short", "-W", "ignore::DeprecationWarning",
+        "-p", "no:cacheprovider", "-q", "--tb=no", "-W", "ignore::DeprecationWarning",
         "-W", "ignore::pytest.PytestAssertRewriteWarning",
         f"--hypothesis-seed={settings.seed}",
         f"--alluredir={report_dir / 'allure-results'}", "--clean-alluredir",

@@ -76,9 +76,15 @@ class JobFactory:
         run_id = self.api.settings.run_id or "no-run-id"
         fields = {"batch_name": run_id, "tags": [PRODUCT_TAG, run_id], **fields}
         response = self.api.create(f"{PRODUCT_TAG} {run_id}", **fields)
-        if response.status_code != 200:
-            raise SeedError(f"Create answered {response.status_code}: {response.text[:200]}")
-        answer = response.json()
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if response.status_code != 200 or not isinstance(answer, dict) or not isinstance(
+            answer.get("job_id"), str
+        ):
+            raise SeedError(f"Create answered {response.status_code} "
+                            f"{response.headers.get('Content-Type', '')}: {response.text[:200]}")
         self._track(answer["job_id"])
         return answer
 

@@ -91,8 +91,21 @@ class ConformancePlugin:
         self.test_requests = self.requests_sent  # what follows is cleanup
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
+        rows = self.recorder.summary()
+        failed = [row for row in rows.values() if row["status"] in ("fail", "error")]
+        if failed:
+            terminalreporter.write_sep("=", "evidence")
+            for row in failed:
+                lines = row["evidence"].splitlines()
+                terminalreporter.write_line(f"{row['id']} {row['status'].upper()}: "
+                                            f"{row['title']}")
+                for line in lines[:20]:
+                    terminalreporter.write_line("    " + line)
+                if len(lines) > 20:
+                    terminalreporter.write_line(f"    ... ({len(lines) - 20} more lines in "
+                                                "results.json)")
         terminalreporter.write_sep("=", "conformance per requirement")
-        terminalreporter.write_line(results.table(self.recorder.summary()))
+        terminalreporter.write_line(results.table(rows))
         terminalreporter.write_line(f"{self.requests_sent} requests sent to the target")
 
     # Fixtures.

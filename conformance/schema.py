@@ -28,6 +28,8 @@ def build(settings) -> schemathesis.BaseSchema:
         {
             "seed": settings.seed,
             "request-timeout": settings.request_timeout,
+            # A redirect is an undocumented answer, never a place to send credentials.
+            "max-redirects": 0,
             "generation": {
                 "mode": "all",
                 "max-examples": settings.max_examples,

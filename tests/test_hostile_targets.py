@@ -137,11 +137,6 @@ def test_html_pages_with_200_are_conformance_failures(targets, tmp_path):
     assert "DOCTYPE html" in _failed_evidence(result)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "exit 4 'the suite could not complete' instead of 1 when a test needs a job: "
-    "conformance/jobs.py JobFactory.create calls response.json() on Create's HTML answer, "
-    "and results.classify counts the requests.JSONDecodeError as a network error; a Create "
-    "(or seed) answer that is not the documented JSON must count as the target's failure"))
 def test_html_pages_fail_tests_that_need_a_job(targets, tmp_path):
     url, _ = targets("html")
     result, _ = run_against(url, tmp_path, "-k", "test_request_id_on_every_kind_of_answer",
@@ -149,11 +144,6 @@ def test_html_pages_fail_tests_that_need_a_job(targets, tmp_path):
     _assert_conformance_failure(result)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "one 50 MB answer takes over 20 s to report (three, over 100 s): "
-    "conformance/client.py _body_of keeps the whole "
-    "body in the transcript, which every failure prints and the redactor then scans by "
-    "regex; it must keep only a preview of a large body"))
 def test_huge_bodies_are_conformance_failures_in_time(targets, tmp_path):
     # 200 with 50 MB to an unknown job is a wrong answer (1), as long as the suite reads
     # it in bounded time; the preflight reads at most 64 KiB of it (see test below).
@@ -183,10 +173,6 @@ def test_redirects_are_not_followed_by_the_suite_client(redirecting, tmp_path):
     assert any(r.headers.get("x-auth-token") == CANARY for r in target.requests)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "schemathesis follows redirects on the run's session and sends X-Auth-Token to the "
-    "other host: conformance/schema.py build() must set \"max-redirects\": 0 in the "
-    "SchemathesisConfig, which makes case.call pass allow_redirects=False"))
 def test_redirects_are_not_followed_by_property_tests(redirecting, tmp_path):
     target, elsewhere = redirecting
     result, _ = run_against(target.url, tmp_path, "-k", "test_operation",
