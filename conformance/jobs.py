@@ -107,3 +107,5 @@ class JobFactory:
                     self.api.delete(job_id)
             except requests.RequestException:
                 return  # the target went away; nothing more can be cleaned
+            except AssertionError:
+                continue  # a wrong answer (e.g. too slow) for this job: try the others

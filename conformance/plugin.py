@@ -118,7 +118,8 @@ class ConformancePlugin:
         """One session for every request of the run (schemathesis' too), counted."""
         with requests.Session() as session:
             session.hooks["response"].append(self._count)
-            adapter = PoliteAdapter(self.run_settings.rate_per_second(), self.deadline)
+            adapter = PoliteAdapter(self.run_settings.rate_per_second(), self.deadline,
+                                    answer_time=3 * self.run_settings.request_timeout)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             yield session

@@ -11,14 +11,19 @@ import time
 from email.utils import parsedate_to_datetime
 
 from requests.adapters import HTTPAdapter
+from requests.exceptions import ReadTimeout
 
 MAX_RETRIES_429 = 3
 MAX_RETRY_AFTER = 30.0
 
 
 class PoliteAdapter(HTTPAdapter):
-    def __init__(self, per_second: float | None, deadline: float | None = None) -> None:
+    def __init__(self, per_second: float | None, deadline: float | None = None,
+                 answer_time: float | None = None) -> None:
         super().__init__()
+        # A read timeout bounds each read, not the answer: a server dripping one byte at a
+        # time would hold a request forever. `answer_time` bounds the whole answer.
+        self.answer_time = answer_time
         self.interval = 1.0 / per_second if per_second else 0.0
         self.deadline = deadline  # time.monotonic() value, or None
         self._next = 0.0
@@ -28,7 +33,7 @@ class PoliteAdapter(HTTPAdapter):
     def send(self, request, **kwargs):
         for attempt in range(MAX_RETRIES_429 + 1):
             self._wait_turn()
-            response = super().send(request, **kwargs)
+            response = self._send_within(request, **kwargs)
             if response.status_code != 429 or attempt == MAX_RETRIES_429:
                 return response
             self.throttled += 1
@@ -37,6 +42,27 @@ class PoliteAdapter(HTTPAdapter):
                 return response
             response.close()
             time.sleep(delay)
+        return response
+
+    def _send_within(self, request, stream=False, **kwargs):
+        started = time.monotonic()
+        response = super().send(request, stream=True, **kwargs)
+        if stream or not self.answer_time:
+            return response
+        chunks = []
+        try:
+            # read1 returns what has arrived, so the deadline is checked as bytes trickle in
+            while chunk := response.raw.read1(64 * 1024, decode_content=True):
+                chunks.append(chunk)
+                if time.monotonic() - started > self.answer_time:
+                    raise ReadTimeout(f"the answer to {request.method} {request.path_url} did "
+                                      f"not complete within {self.answer_time:g} s",
+                                      request=request)
+        except ReadTimeout:
+            response.close()
+            raise
+        response._content = b"".join(chunks)
+        response._content_consumed = True
         return response
 
     def _wait_turn(self) -> None:

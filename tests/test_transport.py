@@ -67,3 +67,35 @@ def test_429_is_not_waited_out_past_the_deadline(throttling_server):
     response = _session(adapter).get(throttling_server, timeout=5)
     assert response.status_code == 429
     assert len(_Throttling.seen) == 1
+
+
+class _Dripping(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        for _ in range(1000):  # one byte every 0.05 s: every read is quick, the answer is not
+            self.wfile.write(b"x")
+            self.wfile.flush()
+            time.sleep(0.05)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_dripping_answer_is_bounded_as_a_whole():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Dripping)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    session = _session(PoliteAdapter(per_second=None, answer_time=0.5))
+    started = time.monotonic()
+    with pytest.raises(requests.exceptions.ReadTimeout, match="did not complete within"):
+        session.get(f"http://127.0.0.1:{server.server_address[1]}/", timeout=5)
+    assert time.monotonic() - started < 3
+    server.shutdown()
+
+
+def test_answers_are_read_whole_when_in_time(throttling_server):
+    response = _session(PoliteAdapter(per_second=None, answer_time=5)).get(
+        throttling_server, timeout=5)
+    assert response.status_code == 200 and response.content == b""
