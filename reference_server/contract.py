@@ -38,7 +38,7 @@ class Operation:
     template: str
     regex: re.Pattern
     extensions: dict  # the operation's x-* keys
-    header_patterns: tuple[tuple[str, re.Pattern], ...]  # non-auth headers with a pattern
+    header_patterns: tuple[tuple[str, re.Pattern], ...]  # headers documented with a pattern
     query_schemas: dict  # name -> schema of each query parameter
     body_schema: dict | None
     body_required: bool
@@ -138,12 +138,12 @@ def _operations(spec: dict, control: bool = False) -> list[Operation]:
             if raw is None:
                 continue
             params = shared + raw.get("parameters", [])
+            # Every header documented with a format is checked when present, the auth
+            # headers too: a malformed X-Sdk-Date beside a token is still a parameter error.
             headers = tuple(
                 (p["name"], re.compile(p["schema"]["pattern"]))
                 for p in params
-                if p.get("in") == "header"
-                and not p.get("x-auth-header")
-                and "pattern" in p.get("schema", {})
+                if p.get("in") == "header" and "pattern" in p.get("schema", {})
             )
             queries = {p["name"]: p.get("schema", {}) for p in params if p.get("in") == "query"}
             body = raw.get("requestBody") or {}
