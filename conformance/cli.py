@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "5/s elsewhere)")
     run.add_argument("--max-time", dest="max_time", type=float,
                      help="time budget in seconds; tests past it are reported not covered")
+    run.add_argument("--max-live-jobs", dest="max_live_jobs", type=int,
+                     help="jobs of this run alive at once per project (default: none on "
+                     "loopback, 20 elsewhere)")
     run.add_argument("--allow-writes", dest="allow_writes", action="store_const", const=True,
                      help="let the run create, command and delete jobs on a non-loopback "
                      "target")

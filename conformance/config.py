@@ -48,6 +48,7 @@ class Settings:
     allow_writes: bool | None = None  # writes to a non-loopback target need this (or the
     # profile's disposable: true)
     disposable: bool = False  # the profile says the target's data may be destroyed
+    max_live_jobs: int | None = None  # jobs of this run alive at once, per project
     run_id: str | None = None  # tags what this run creates; set by the CLI
     suite_args: tuple[str, ...] = field(default=())
 
@@ -157,7 +158,7 @@ def validate(values: dict[str, Any]) -> Settings:
     if settings.rate_limit is not None:
         _parse_rate(settings.rate_limit)
     if not settings.is_loopback:  # shared targets get conservative defaults
-        conservative = {"max_examples": 10, "rate_limit": "5/s"}
+        conservative = {"max_examples": 10, "rate_limit": "5/s", "max_live_jobs": 20}
         settings = replace(settings, **{k: v for k, v in conservative.items()
                                         if k not in values})
     return settings
@@ -184,7 +185,7 @@ def _coerce(key: str, value: Any) -> Any:
     try:
         if key == "seed":
             return int(value)
-        if key == "max_examples":
+        if key in ("max_examples", "max_live_jobs"):
             return int(value)
         if key == "request_timeout":
             return float(value)

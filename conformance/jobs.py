@@ -23,6 +23,7 @@ class JobFactory:
         self.api = api
         self.control = api.settings.control  # None until the first seed tells
         self.created: list[str] = []
+        self.test_start = 0  # jobs before this index belong to finished tests
         self.spare = [e for e in inventory.load(api.settings.inventory) if e.disposable]
 
     def reachable_states(self) -> list[str]:
@@ -88,10 +89,31 @@ class JobFactory:
         self._track(answer["job_id"])
         return answer
 
+    def begin_test(self) -> None:
+        self.test_start = len(self.created)
+
+    def _make_room(self) -> None:
+        """Respect max_live_jobs: delete finished tests' deletable jobs, oldest first."""
+        cap = self.api.settings.max_live_jobs
+        if cap is None or len(self.created) < cap:
+            return
+        for job_id in list(self.created[: self.test_start]):
+            state = self.api.state_of(job_id)
+            if state is None or (requirements.delete_allowed(state) and
+                                 requirements.is_delete_success(self.api.delete(job_id)
+                                                                .status_code)):
+                self.created.remove(job_id)
+                self.test_start -= 1
+                if len(self.created) < cap:
+                    return
+        pytest.skip(f"{NOT_COVERED}{cap} jobs of this run are alive and none can be deleted "
+                    f"(max_live_jobs)")
+
     def _check_writes(self) -> None:
         if not self.api.settings.writes_allowed:
             pytest.skip("disabled: writes to a non-loopback target need --allow-writes or "
                         "`disposable: true` in the profile")
+        self._make_room()
 
     def _track(self, job_id: str) -> str:
         self.created.append(job_id)

@@ -55,6 +55,8 @@ class ConformancePlugin:
         if self.deadline is not None and time.monotonic() > self.deadline:
             pytest.skip(f"{NOT_COVERED}the run's time budget (max_time "
                         f"{self.run_settings.max_time:g} s) ran out")
+        for factory in self.factories:
+            factory.begin_test()
         for rid in requirement_ids(item):
             requirement = requirements.get(rid)
             allure.dynamic.label("requirement", rid)
@@ -159,6 +161,10 @@ class ConformancePlugin:
             pytest.skip(f"{NOT_COVERED}no second project configured (other_project_id)")
         return ApiClient(settings, http_session, project_id=settings.other_project_id,
                          response_time_limit=api.response_time_limit)
+
+    @pytest.fixture(scope="session")
+    def other_jobs(self, other_api):
+        yield self._factory(other_api)
 
     @pytest.fixture(scope="session")
     def na_jobs(self, na_api):

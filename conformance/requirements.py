@@ -168,7 +168,8 @@ _ALL = [
 
 _ALL += [
     Requirement(
-        "AUTH-02", "A request with a bad AK/SK signature or a stale X-Sdk-Date is refused",
+        "AUTH-02", "A request with a bad AK/SK signature, a stale X-Sdk-Date, or an "
+        "X-Project-Id other than the path's is refused",
         "seed Table 2; SDK signer",
         "Authorization ... mandatory for AK/SK authentication. X-Sdk-Date ... Time when the "
         "request is sent.",

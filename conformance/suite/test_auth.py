@@ -45,14 +45,17 @@ def test_unauthenticated_requests_are_refused(credentials, api, jobs):
 
 
 @pytest.mark.requirement("AUTH-02", "ERR-01")
-@pytest.mark.parametrize("flaw", ["wrong-secret", "stale-date", "tampered-body"])
+@pytest.mark.parametrize("flaw", ["wrong-secret", "stale-date", "tampered-body",
+                                  "other-project-header"])
 def test_bad_aksk_signatures_are_refused(flaw, settings, api, jobs):
     if settings.auth_kind != "aksk":
         pytest.skip("not covered: this run authenticates with a token, not AK/SK")
     job_id = jobs.in_state(STATE)
     path = contract.COMMAND_PATH.format(project_id=api.project_id, job_id=job_id)
     secret = settings.sk + "-wrong" if flaw == "wrong-secret" else settings.sk
-    signer = AkSkAuth(settings.ak, secret, api.project_id)
+    # Validly signed, but claiming another project than the one in the path.
+    claimed = "0" * 31 + "9" if flaw == "other-project-header" else api.project_id
+    signer = AkSkAuth(settings.ak, secret, claimed)
     headers = {"Content-Type": "application/json"}
     if flaw == "stale-date":  # signed correctly, an hour ago: a replayed request
         stale = datetime.now(UTC) - timedelta(hours=1)

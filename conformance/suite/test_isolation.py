@@ -35,6 +35,18 @@ def test_other_project_cannot_reach_the_job(operation, api, jobs, other_api):
     expect.unchanged(api, "AUTH-03", job_id, STATE)
 
 
+@pytest.mark.requirement("AUTH-03")
+def test_project_cannot_see_another_projects_job(api, other_api, other_jobs):
+    """The reverse direction: a job of the second project is invisible to the first."""
+    job_id = other_jobs.in_state(STATE)
+    shown = api.show(job_id)
+    listed = api.list_jobs(job_id=job_id)
+    seen = listed.json().get("jobs", []) if listed.status_code == 200 else []
+    if shown.status_code == 200 or any(job.get("job_id") == job_id for job in seen):
+        expect.violation(api, "AUTH-03", f"project {api.project_id} sees {job_id} of "
+                         f"{other_api.project_id}", "another project's jobs are invisible")
+
+
 @pytest.mark.requirement("RSP-05")
 def test_answers_arrive_within_the_limit(api, jobs, lifecycle_model):
     """The client fails RSP-05 on any slow answer; this test makes sure enough are sent
