@@ -57,7 +57,7 @@ def api_requests(log: Path) -> int:
     return sum(1 for line in lines if " /v1/" in line)
 
 
-def ours(fault: str | None, seed: int, examples: int, work: Path) -> dict:
+def ours(fault: str | None, seed: int, examples: int, work: Path, budget: int) -> dict:
     log, reports = work / "ours.log", work / "ours"
     process, url = start_server(fault, log)
     try:
@@ -66,7 +66,7 @@ def ours(fault: str | None, seed: int, examples: int, work: Path) -> dict:
             [str(BIN / "metastudio-conformance"), "run", "--target", url, "--project-id",
              PROJECT, "--na-project-id", NA_PROJECT, "--other-project-id", NA_PROJECT,
              "--seed", str(seed), "--max-examples", str(examples), "--report-dir", str(reports),
-             "--max-time", str(BUDGET)],
+             "--max-time", str(budget)],
             capture_output=True, text=True, env={"METASTUDIO_TOKEN": TOKEN, "PATH": str(BIN)},
             timeout=900,
         )
@@ -81,7 +81,7 @@ def ours(fault: str | None, seed: int, examples: int, work: Path) -> dict:
             "total_requests": results["requests_sent"]}
 
 
-def plain(fault: str | None, seed: int, examples: int, work: Path) -> dict:
+def plain(fault: str | None, seed: int, examples: int, work: Path, budget: int) -> dict:
     log = work / "plain.log"
     (work / "schemathesis.toml").write_text(SCHEMATHESIS_CONFIG)
     process, url = start_server(fault, log)
@@ -91,7 +91,7 @@ def plain(fault: str | None, seed: int, examples: int, work: Path) -> dict:
             [str(BIN / "schemathesis"), "run", str(SPEC), "--url", url, "--checks", "all",
              "--exclude-checks", EXCLUDED_CHECKS, "--max-examples", str(examples),
              "--seed", str(seed), "--max-failures", "1", "--max-response-time", "2",
-             "--max-time", str(BUDGET),
+             "--max-time", str(budget),
              "-H", f"X-Auth-Token: {TOKEN}", "--no-color"],
             capture_output=True, text=True, cwd=work, timeout=900,
         )
@@ -116,8 +116,6 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "kill-matrix.md")
     parser.add_argument("--budget", type=int, default=BUDGET, help="seconds per tool run")
     args = parser.parse_args()
-    global BUDGET
-    BUDGET = args.budget
     faults = catalogue()
     if args.faults:
         faults = [f for f in faults if f[0] in args.faults.split(",")]
@@ -125,8 +123,8 @@ def main() -> int:
     for fault, requirement in [(None, "-"), *faults]:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            mine, theirs = ours(fault, args.seed, args.examples, work), None
-            theirs = plain(fault, args.seed, args.examples, work)
+            mine = ours(fault, args.seed, args.examples, work, args.budget)
+            theirs = plain(fault, args.seed, args.examples, work, args.budget)
         rows.append((fault or "(none: correct server)", requirement, mine, theirs))
         print(_row(*rows[-1]), flush=True)
     _write(args, rows)
