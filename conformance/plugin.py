@@ -51,6 +51,13 @@ class ConformancePlugin:
                     f"{item.nodeid} must name known requirements (got {ids or 'none'})"
                 )
 
+    def pytest_deselected(self, items) -> None:
+        """A test left out by `-k` is disabled by configuration, not merely not covered."""
+        for item in items:
+            for rid in requirement_ids(item):
+                self.recorder.add(rid, "disabled", item.nodeid,
+                                  f"deselected by -k {self.selection!r}")
+
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
             pytest.skip(f"{NOT_COVERED}the run's time budget (max_time "
@@ -88,6 +95,18 @@ class ConformancePlugin:
                 "requests": self.requests_sent,
             }
         return report
+
+    @pytest.hookimpl(trylast=True)  # after schemathesis' own, which puts a traceback there
+    def pytest_exception_interact(self, node, call, report) -> None:
+        """The `FAILED ...` summary line names the broken requirements: an exception
+        group's text ("+ Exception Group Traceback ...") would read like a crash. JUnit and
+        Allure took their copy of the report before this hook."""
+        error = call.excinfo.value if call.excinfo else None
+        if report.failed and isinstance(error, BaseExceptionGroup):
+            found = list(results.leaves(error))
+            rids = sorted({rid for leaf in found for rid in checks.requirements_of(leaf)})
+            report.longrepr = (f"{', '.join(rids) or 'failure'}: {len(found)} finding(s); "
+                               "evidence above and in results.json")
 
     def pytest_sessionfinish(self, session) -> None:
         self.test_requests = self.requests_sent  # what follows is cleanup

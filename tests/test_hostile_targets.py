@@ -24,7 +24,8 @@ from tests.conftest import CliResult, run_cli
 
 CANARY = "canary-token-123"
 PROJECT = "0" * 31 + "1"
-ENV = {"METASTUDIO_TOKEN": CANARY, "METASTUDIO_REQUEST_TIMEOUT": "2"}
+# CI=true: pytest then prints each failure's whole message, as a nightly job's log shows it
+ENV = {"METASTUDIO_TOKEN": CANARY, "METASTUDIO_REQUEST_TIMEOUT": "2", "CI": "true"}
 UNREACHABLE_BUDGET = 20.0  # seconds: a 2 s preflight deadline plus the CLI's start-up
 SUITE_BUDGET = 45.0  # a few selected tests against a target that answers
 
@@ -179,6 +180,9 @@ def test_redirects_are_not_followed_by_property_tests(redirecting, tmp_path):
                             budget=SUITE_BUDGET)
     assert elsewhere.requests == [], [(r.method, r.path) for r in elsewhere.requests]
     _assert_conformance_failure(result)
+    # the summary line of a failed property test names its requirements, not a traceback
+    assert re.search(r"^FAILED .*test_operation\[.* - (HDR|RSP|VAL)-\d\d", result.stdout,
+                     re.M), result.stdout[-2000:]
 
 
 # The preflight on its own, in this process: its deadline, what it reads, its lines.

@@ -120,3 +120,14 @@ def test_time_budget_reports_the_rest_not_covered(tmp_path):
     assert out_of_time, [r["status"] for r in rows]
     assert all(r["status"] in ("pass", "not-covered") for r in rows)
     assert result.results["duration_s"] < 60
+
+
+def test_deselected_requirements_are_disabled_not_missing(tmp_path):
+    result = run_cli(["run", "--seed", "1", "-k", "test_unknown_job_is_not_found"],
+                     tmp_path / "reports", timeout=120)
+    assert result.code == 0, result.stderr[-2000:]
+    statuses = result.statuses()
+    assert statuses["MOD-03"] == "pass"
+    assert statuses["DEL-01"] == "disabled"  # its tests were left out by -k
+    evidence = next(r["evidence"] for r in result.results["requirements"] if r["id"] == "DEL-01")
+    assert "deselected by -k 'test_unknown_job_is_not_found'" in evidence
