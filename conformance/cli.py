@@ -11,6 +11,7 @@ import contextlib
 import os
 import random
 import secrets
+import shlex
 import sys
 import time
 from dataclasses import replace
@@ -259,13 +260,26 @@ def _exit_code(code: int, rows: dict, settings, args) -> int:
     return EXIT_OK
 
 
+# What decides which tests run and on which jobs: a replay repeats all of it (secrets come
+# from the environment or the profile again, never from this line).
+_REPLAYED = ("target", "project_id", "tenant", "na_project_id", "other_project_id",
+             "profile", "model", "inventory", "max_examples", "max_time", "allow_writes")
+
+
 def _replay_command(settings, args) -> str:
     parts = ["metastudio-conformance", "run", "--seed", str(settings.seed)]
-    for option in ("target", "project_id", "tenant", "profile", "max_examples"):
+    for option in _REPLAYED:
         value = getattr(args, option, None)
-        if value is not None:
-            parts += ["--" + option.replace("_", "-"), str(value)]
-    return " ".join(parts)
+        if value is True:
+            parts.append("--" + option.replace("_", "-"))
+        elif value is not None:
+            parts += ["--" + option.replace("_", "-"), f"{value:g}" if isinstance(value, float)
+                      else str(value)]
+    if args.control is False:
+        parts.append("--no-control")
+    if args.select:
+        parts += ["-k", args.select]
+    return shlex.join(parts)
 
 
 def _fail(code: int, message: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import socket
 
 import pytest
@@ -131,3 +132,22 @@ def test_deselected_requirements_are_disabled_not_missing(tmp_path):
     assert statuses["DEL-01"] == "disabled"  # its tests were left out by -k
     evidence = next(r["evidence"] for r in result.results["requirements"] if r["id"] == "DEL-01")
     assert "deselected by -k 'test_unknown_job_is_not_found'" in evidence
+
+
+def test_replay_line_repeats_the_failing_run(tmp_path, server_factory):
+    server = server_factory("--fault", "chinese-user-id-accepted")
+    first = run_cli([*server.run_args(), "--seed", "5", "--max-examples", "10",
+                     "-k", "test_operation or user_id"], tmp_path / "first",
+                    env=server.env(), timeout=300)
+    assert first.code == 1, first.stderr[-2000:]
+    replay = next(line.removeprefix("replay: ") for line in first.stderr.splitlines()
+                  if line.startswith("replay: "))
+    words = shlex.split(replay)
+    assert words[:2] == ["metastudio-conformance", "run"]
+    for option in ("--seed", "--target", "--project-id", "--na-project-id", "-k"):
+        assert option in words, replay
+    assert server.sk not in replay and server.ak not in replay
+    again = run_cli([*words[1:]], tmp_path / "again", env=server.env(), timeout=300)
+    assert again.code == 1, again.stderr[-2000:]
+    assert again.failed() == first.failed() and "HDR-02" in again.failed()
+    assert again.results["seed"] == 5
