@@ -7,7 +7,9 @@ Both tools get the same spec, the same server (one fresh process per fault and p
 the same number of examples, the same response-time limit (2 s), the same time budget and
 the same check configuration, the minimum that keeps plain schemathesis from crying wolf
 on the correct server (a valid command may be refused with 400 in the wrong state; a wrong
-method is 400 by the docs). Requests are counted by
+method is 400 by the docs). The server accepts a token and AK/SK alike: ours signs with
+AK/SK (as QA teams run it, and the only way to see a bad signature accepted), plain
+schemathesis sends the token, the one credential it can send. Requests are counted by
 the server's access log; plain schemathesis stops at its first failure (--max-failures 1),
 so its seconds and requests are "until the first failure"; ours come from results.json's
 `first_failure`.
@@ -27,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "training-jobs.yaml"
 PROJECT, NA_PROJECT, TOKEN = "a" * 32, "f" * 32, "bench-token"
+AK, SK = "BENCHACCESSKEY01", "bench-secret-key"
 BUDGET = 45  # seconds per run for both tools (--budget): plain schemathesis' stateful phase
 # runs until its budget on a server it finds nothing wrong with
 BIN = Path(sys.executable).parent
@@ -41,7 +44,7 @@ def start_server(fault: str | None, log: Path) -> tuple[subprocess.Popen, str]:
     options = ["--fault", fault] if fault else []
     process = subprocess.Popen(
         [sys.executable, "-m", "reference_server", "--port", "0", "--token", TOKEN,
-         "--na-project", NA_PROJECT, "--access-log", *options],
+         "--ak", AK, "--sk", SK, "--na-project", NA_PROJECT, "--access-log", *options],
         stdout=subprocess.PIPE, stderr=log.open("wb"), text=True,
     )
     return process, process.stdout.readline().strip().removeprefix("serving on ")
@@ -68,7 +71,8 @@ def ours(fault: str | None, seed: int, examples: int, work: Path, budget: int) -
              PROJECT, "--na-project-id", NA_PROJECT, "--other-project-id", NA_PROJECT,
              "--seed", str(seed), "--max-examples", str(examples), "--report-dir", str(reports),
              "--max-time", str(budget)],
-            capture_output=True, text=True, env={"METASTUDIO_TOKEN": TOKEN, "PATH": str(BIN)},
+            capture_output=True, text=True,
+            env={"METASTUDIO_AK": AK, "METASTUDIO_SK": SK, "PATH": str(BIN)},
             timeout=900,
         )
         wall = time.monotonic() - started
@@ -167,7 +171,9 @@ def _write(args, rows) -> None:
         "",
         f"Made by `.venv/bin/python bench/kill_matrix.py --seed {args.seed} "
         f"--examples {args.examples} --budget {args.budget}` on "
-        f"{time.strftime('%Y-%m-%d')}, 2 cores, loopback, one fault at a time.",
+        f"{time.strftime('%Y-%m-%d')}, 2 cores, loopback, one fault at a time. The server "
+        "accepts a token and AK/SK alike; ours signs with AK/SK, plain schemathesis sends the "
+        "token (it cannot sign).",
         "",
         f"Detected: **ours {ours_caught}/{len(faults)}** (with the fault's requirement "
         f"named), **plain schemathesis {plain_caught}/{len(faults)}**.",
