@@ -136,9 +136,13 @@ def main() -> int:
     return 0
 
 
+def _caught(requirement: str, mine: dict) -> bool:
+    """Ours detects a fault when the run fails naming the fault's requirement."""
+    return mine["exit"] == 1 and requirement in mine["failed"]
+
+
 def _row(fault, requirement, mine, theirs) -> str:
-    named = requirement in mine["failed"]
-    caught = "yes" if mine["exit"] == 1 and named else ("no" if mine["exit"] == 0 else "wrong")
+    caught = "yes" if _caught(requirement, mine) else ("no" if mine["exit"] == 0 else "wrong")
     if fault.startswith("("):
         caught = "clean" if mine["exit"] == 0 else f"FALSE ALARM {mine['failed']}"
         plain_caught = "clean" if not theirs["detected"] else "FALSE ALARM"
@@ -152,7 +156,7 @@ def _row(fault, requirement, mine, theirs) -> str:
 def _ratios(faults) -> list[str]:
     """Median ratios ours/plain over the faults both tools detect, side by side."""
     both = [(m, t) for _, req, m, t in faults
-            if m["exit"] == 1 and req in m["failed"] and t["detected"] and m["seconds"]]
+            if _caught(req, m) and t["detected"] and m["seconds"]]
     if not both:
         return []
     seconds = statistics.median(m["seconds"] / max(t["seconds"], 0.01) for m, t in both)
@@ -164,7 +168,7 @@ def _ratios(faults) -> list[str]:
 
 def _write(args, rows) -> None:
     faults = [r for r in rows if not r[0].startswith("(")]
-    ours_caught = sum(1 for f, req, m, _ in faults if m["exit"] == 1 and req in m["failed"])
+    ours_caught = sum(1 for _, req, m, _ in faults if _caught(req, m))
     plain_caught = sum(1 for *_, t in faults if t["detected"])
     lines = [
         "# Kill matrix: our default run against plain schemathesis",

@@ -103,9 +103,9 @@ class ConformancePlugin:
         Allure took their copy of the report before this hook."""
         error = call.excinfo.value if call.excinfo else None
         if report.failed and isinstance(error, BaseExceptionGroup):
-            found = list(results.leaves(error))
-            rids = sorted({rid for leaf in found for rid in checks.requirements_of(leaf)})
-            report.longrepr = (f"{', '.join(rids) or 'failure'}: {len(found)} finding(s); "
+            found = results.classify(error, requirement_ids(node))
+            rids = sorted({rid for rid, _, _ in found})
+            report.longrepr = (f"{', '.join(rids)}: {len(found)} finding(s); "
                                "evidence above and in results.json")
 
     def pytest_sessionfinish(self, session) -> None:
