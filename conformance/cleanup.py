@@ -19,7 +19,7 @@ def remove(settings, run_id: str) -> tuple[list[str], list[tuple[str, str]]]:
     kept: list[tuple[str, str]] = []
     with requests.Session() as session:
         api = ApiClient(settings, session)
-        for job in _jobs_of_run(api, run_id):
+        for job in jobs_of_run(api, run_id):
             state = api.state_of(job["job_id"])
             if state and requirements.delete_allowed(state):
                 if requirements.is_delete_success(api.delete(job["job_id"]).status_code):
@@ -29,7 +29,8 @@ def remove(settings, run_id: str) -> tuple[list[str], list[tuple[str, str]]]:
     return deleted, kept
 
 
-def _jobs_of_run(api: ApiClient, run_id: str) -> list[dict]:
+def jobs_of_run(api: ApiClient, run_id: str) -> list[dict]:
+    """The target's jobs whose batch_name and tags both carry the run id (List, paged)."""
     found, offset = [], 0
     while True:
         response = api.list_jobs(batch_name=run_id, offset=str(offset), limit=str(PAGE))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from conformance import cleanup as leftovers
 from conformance import contract, inventory, requirements
 from conformance.client import ApiClient, SeedError
 
@@ -25,6 +26,7 @@ class JobFactory:
         self.created: list[str] = []
         self.test_start = 0  # jobs before this index belong to finished tests
         self.spare = [e for e in inventory.load(api.settings.inventory) if e.disposable]
+        self.used_create = False  # then the cleanup also sweeps the run's jobs by run id
 
     def reachable_states(self) -> list[str]:
         """Every state through the control interface, else only the initial one; the
@@ -75,6 +77,7 @@ class JobFactory:
         Its name, batch_name and tags carry the run id, so `cleanup --run-id` finds it."""
         self._check_writes()
         run_id = self.api.settings.run_id or "no-run-id"
+        self.used_create = True
         fields = {"batch_name": run_id, "tags": [PRODUCT_TAG, run_id], **fields}
         response = self.api.create(f"{PRODUCT_TAG} {run_id}", **fields)
         try:
@@ -120,14 +123,26 @@ class JobFactory:
         return job_id
 
     def cleanup(self) -> None:
-        """Delete what this run created and left deletable; never touch anything else."""
+        """Delete what this run created and left deletable; never touch anything else.
+
+        A Create cut short by Ctrl-C may have made a job whose id never came back, so
+        after the tracked jobs the run's jobs are also found by run id (List)."""
         created, self.created = self.created, []  # once, even if called again
-        for job_id in created:
-            try:
-                state = self.api.state_of(job_id)
-                if state and requirements.delete_allowed(state):
-                    self.api.delete(job_id)
-            except requests.RequestException:
-                return  # the target went away; nothing more can be cleaned
-            except AssertionError:
-                continue  # a wrong answer (e.g. too slow) for this job: try the others
+        try:
+            for job_id in created:
+                self._delete_if_deletable(job_id)
+            if self.used_create and self.api.settings.run_id:
+                self.used_create = False
+                for job in leftovers.jobs_of_run(self.api, self.api.settings.run_id):
+                    if job["job_id"] not in created:
+                        self._delete_if_deletable(job["job_id"])
+        except requests.RequestException:
+            return  # the target went away; nothing more can be cleaned
+
+    def _delete_if_deletable(self, job_id: str) -> None:
+        try:
+            state = self.api.state_of(job_id)
+            if state and requirements.delete_allowed(state):
+                self.api.delete(job_id)
+        except AssertionError:
+            pass  # a wrong answer (e.g. too slow) for this job: try the others

@@ -147,3 +147,37 @@ def test_ctrl_c_still_cleans_up(tmp_path, server_factory):
     from conformance.requirements import delete_allowed
 
     assert [job for job in left if delete_allowed(job["state"])] == []
+
+
+def test_end_of_run_cleanup_finds_a_job_whose_create_answer_was_lost(server_factory):
+    # Ctrl-C during Create: the server made the job, the run never saw its id.
+    import dataclasses
+
+    from conformance import config
+    from conformance.client import ApiClient
+    from conformance.jobs import JobFactory
+
+    token = "lost-answer-token"
+    server = server_factory("--token", token)
+    settings = dataclasses.replace(
+        config.validate({"target": server.url, "project_id": server.project_id,
+                         "token": token}), run_id="msc-lost-1")
+    jobs_url = f"{server.url}/v1/{server.project_id}/digital-human-training-manage/user/jobs"
+    auth = TokenAuth(token)
+
+    def create(batch: str, tags: list[str]) -> str:
+        response = requests.post(jobs_url, json={"name": "x", "batch_name": batch, "tags": tags},
+                                 auth=auth, timeout=10)
+        return response.json()["job_id"]
+
+    with requests.Session() as session:
+        factory = JobFactory(ApiClient(settings, session))
+        tracked = factory.create()["job_id"]
+        lost = create("msc-lost-1", ["metastudio-conformance", "msc-lost-1"])
+        lookalike = create("msc-lost-1", ["someone-else"])
+        factory.cleanup()
+
+    def exists(job_id: str) -> bool:
+        return requests.get(f"{jobs_url}/{job_id}", auth=auth, timeout=10).status_code == 200
+
+    assert (exists(tracked), exists(lost), exists(lookalike)) == (False, False, True)
