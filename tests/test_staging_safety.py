@@ -28,6 +28,24 @@ def _show(server, token: str, project: str, job_id: str) -> bytes:
     return response.content
 
 
+def _jobs_url(server) -> str:
+    return f"{server.url}/v1/{server.project_id}/digital-human-training-manage/user/jobs"
+
+
+def _create(server, token: str, batch: str, tags: list[str]) -> str:
+    """A job made with the real Create, as a run (or someone else) would make it."""
+    response = requests.post(_jobs_url(server), json={"name": "x", "batch_name": batch,
+                                                      "tags": tags},
+                             auth=TokenAuth(token), timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()["job_id"]
+
+
+def _status(server, token: str, job_id: str) -> int:
+    return requests.get(f"{_jobs_url(server)}/{job_id}", auth=TokenAuth(token),
+                        timeout=10).status_code
+
+
 def test_foreign_jobs_are_left_byte_for_byte_unchanged(tmp_path, server_factory):
     token = "foreign-test-token"
     server = server_factory("--token", token)
@@ -45,24 +63,16 @@ def test_foreign_jobs_are_left_byte_for_byte_unchanged(tmp_path, server_factory)
 def test_cleanup_removes_only_the_runs_leftovers(tmp_path, server_factory):
     token = "cleanup-test-token"
     server = server_factory("--token", token)
-    jobs_url = f"{server.url}/v1/{server.project_id}/digital-human-training-manage/user/jobs"
-    auth = TokenAuth(token)
-
-    def create(batch: str, tags: list[str]) -> str:
-        response = requests.post(jobs_url, json={"name": "x", "batch_name": batch, "tags": tags},
-                                 auth=auth, timeout=10)
-        return response.json()["job_id"]
-
-    mine = [create("msc-run-1", ["metastudio-conformance", "msc-run-1"]) for _ in range(3)]
-    lookalike = create("msc-run-1", ["someone-else"])  # same batch, not tagged by the run
-    other_run = create("msc-run-2", ["metastudio-conformance", "msc-run-2"])
+    mine = [_create(server, token, "msc-run-1", ["metastudio-conformance", "msc-run-1"])
+            for _ in range(3)]
+    lookalike = _create(server, token, "msc-run-1", ["someone-else"])  # not tagged by the run
+    other_run = _create(server, token, "msc-run-2", ["metastudio-conformance", "msc-run-2"])
     result = run_cli(["cleanup", "--run-id", "msc-run-1", "--target", server.url,
                       "--project-id", server.project_id], tmp_path / "reports",
                      env={"METASTUDIO_TOKEN": token}, timeout=60)
     assert result.code == 0, result.stderr
     assert "deleted 3 job(s)" in result.stdout
-    status = {job: requests.get(f"{jobs_url}/{job}", auth=auth, timeout=10).status_code
-              for job in [*mine, lookalike, other_run]}
+    status = {job: _status(server, token, job) for job in [*mine, lookalike, other_run]}
     assert [status[job] for job in mine] == [404, 404, 404]
     assert status[lookalike] == 200 and status[other_run] == 200
 
@@ -130,7 +140,7 @@ def test_ctrl_c_still_cleans_up(tmp_path, server_factory):
          "--report-dir", str(tmp_path / "reports"), "-k", "test_lifecycle or test_workflow"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environ)
     run_id = process.stderr.readline().split()[2]
-    jobs_url = f"{server.url}/v1/{server.project_id}/digital-human-training-manage/user/jobs"
+    jobs_url = _jobs_url(server)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # interrupt once the run has created some jobs
         listed = requests.get(jobs_url, params={"batch_name": run_id}, auth=TokenAuth(token),
@@ -162,22 +172,11 @@ def test_end_of_run_cleanup_finds_a_job_whose_create_answer_was_lost(server_fact
     settings = dataclasses.replace(
         config.validate({"target": server.url, "project_id": server.project_id,
                          "token": token}), run_id="msc-lost-1")
-    jobs_url = f"{server.url}/v1/{server.project_id}/digital-human-training-manage/user/jobs"
-    auth = TokenAuth(token)
-
-    def create(batch: str, tags: list[str]) -> str:
-        response = requests.post(jobs_url, json={"name": "x", "batch_name": batch, "tags": tags},
-                                 auth=auth, timeout=10)
-        return response.json()["job_id"]
-
     with requests.Session() as session:
         factory = JobFactory(ApiClient(settings, session))
         tracked = factory.create()["job_id"]
-        lost = create("msc-lost-1", ["metastudio-conformance", "msc-lost-1"])
-        lookalike = create("msc-lost-1", ["someone-else"])
+        lost = _create(server, token, "msc-lost-1", ["metastudio-conformance", "msc-lost-1"])
+        lookalike = _create(server, token, "msc-lost-1", ["someone-else"])
         factory.cleanup()
 
-    def exists(job_id: str) -> bool:
-        return requests.get(f"{jobs_url}/{job_id}", auth=auth, timeout=10).status_code == 200
-
-    assert (exists(tracked), exists(lost), exists(lookalike)) == (False, False, True)
+    assert [_status(server, token, job) for job in (tracked, lost, lookalike)] == [404, 404, 200]
