@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+SERVE = (sys.executable, "-m", "metastudio_conformance.reference_server")
+
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "training-jobs.yaml"
 PROJECT, NA_PROJECT, TOKEN = "a" * 32, "f" * 32, "bench-token"
@@ -43,7 +45,7 @@ EXCLUDED_CHECKS = "unsupported_method,allow_header_conformance"  # docs: wrong m
 def start_server(fault: str | None, log: Path) -> tuple[subprocess.Popen, str]:
     options = ["--fault", fault] if fault else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "reference_server", "--port", "0", "--token", TOKEN,
+        [*SERVE, "--port", "0", "--token", TOKEN,
          "--ak", AK, "--sk", SK, "--na-project", NA_PROJECT, "--access-log", *options],
         stdout=subprocess.PIPE, stderr=log.open("wb"), text=True,
     )
@@ -108,7 +110,7 @@ def plain(fault: str | None, seed: int, examples: int, work: Path, budget: int) 
 
 
 def catalogue() -> list[tuple[str, str]]:
-    listing = subprocess.run([sys.executable, "-m", "reference_server", "--list-faults"],
+    listing = subprocess.run([*SERVE, "--list-faults"],
                              capture_output=True, text=True, check=True).stdout
     return [tuple(line.split()[:2]) for line in listing.splitlines() if line.strip()]
 

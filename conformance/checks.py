@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from metastudio_conformance import contract, requirements
 from schemathesis.core.failures import Failure
-
-from conformance import contract, requirements
 
 
 class RequirementViolation(Failure):

@@ -7,9 +7,8 @@ sets both); everything else on the target is left alone.
 from __future__ import annotations
 
 import requests
-
-from conformance import requirements
-from conformance.client import ApiClient
+from metastudio_conformance import requirements
+from metastudio_conformance.client import ApiClient
 
 PAGE = 100
 

@@ -15,11 +15,12 @@ import shlex
 import sys
 import time
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_SUITE_ERROR = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
-SUITE_DIR = Path(__file__).resolve().parent / "suite"
+SUITE_DIR = Path(str(resources.files("metastudio_conformance.suite")))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,7 +29,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from metastudio_conformance import __version__
+
     parser = _Parser(prog="metastudio-conformance", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     run = commands.add_parser("run", help="run the conformance suite (default target: the "
                               "bundled reference server)")
@@ -85,16 +89,16 @@ def _target_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["serve"]:  # every option belongs to the reference server
-        from reference_server.__main__ import main as serve
+        from metastudio_conformance.reference_server.__main__ import main as serve
 
         return serve(argv[1:])
     if argv[:1] == ["report"]:  # every option belongs to the report builder
-        from reports.cli import main as report
+        from metastudio_conformance.reports.cli import main as report
 
         return report(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "requirements":
-        from conformance.requirements import REQUIREMENTS
+        from metastudio_conformance.requirements import REQUIREMENTS
 
         for requirement in REQUIREMENTS.values():
             print(f"{requirement.id:<8} {requirement.title}  [{requirement.source}]")
@@ -112,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance import config, inventory, model, redact, results, target
+    from metastudio_conformance import config, inventory, model, redact, results, target
 
     for secret in ("token", "sk"):
         if getattr(args, secret):
@@ -153,9 +157,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_reports(report_dir: Path) -> None:
     """Allure environment and the conformance report; a failure here never fails the run."""
-    from reports import allure_extras
-    from reports import conformance as conformance_report
-    from reports.document import ReportError, load
+    from metastudio_conformance.reports import allure_extras
+    from metastudio_conformance.reports import conformance as conformance_report
+    from metastudio_conformance.reports.document import ReportError, load
 
     try:
         allure_extras.write_environment(report_dir / "allure-results", load(report_dir))
@@ -167,7 +171,7 @@ def _write_reports(report_dir: Path) -> None:
 @contextlib.contextmanager
 def _redacted_console(redactor):
     """Everything printed during the run passes through the redactor."""
-    from conformance.redact import RedactingStream
+    from metastudio_conformance.redact import RedactingStream
 
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = RedactingStream(sys.stdout, redactor), RedactingStream(
@@ -179,8 +183,8 @@ def _redacted_console(redactor):
 
 
 def cleanup(args: argparse.Namespace) -> int:
-    from conformance import cleanup as leftovers
-    from conformance import config, target
+    from metastudio_conformance import cleanup as leftovers
+    from metastudio_conformance import config, target
 
     try:
         settings = config.resolve(vars(args))
@@ -198,7 +202,7 @@ def cleanup(args: argparse.Namespace) -> int:
 
 
 def _target(settings, report_dir: Path):
-    from conformance import target
+    from metastudio_conformance import target
 
     if settings.target is not None:
         return contextlib.nullcontext(settings)
@@ -209,8 +213,7 @@ def _run_pytest(settings, select: str | None):
     import hypothesis
     import hypothesis.configuration
     import pytest
-
-    from conformance.plugin import ConformancePlugin
+    from metastudio_conformance.plugin import ConformancePlugin
 
     # Hypothesis' caches go with the run's reports, not into whatever directory this is.
     hypothesis.configuration.set_hypothesis_home_dir(settings.report_dir / ".hypothesis")

@@ -14,9 +14,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
-
-from conformance import auth, contract
-from conformance.checks import RequirementViolation
+from metastudio_conformance import auth, contract
+from metastudio_conformance.checks import RequirementViolation
 
 CONTROL_JOBS = "/conformance/v1/{project_id}/jobs"
 

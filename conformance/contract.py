@@ -9,6 +9,7 @@ import copy
 import functools
 import hashlib
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ def spec_path() -> Path:
     override = os.environ.get("METASTUDIO_SPEC")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "openapi" / "training-jobs.yaml"
+    return Path(str(resources.files("metastudio_conformance.openapi") / "training-jobs.yaml"))
 
 
 @functools.cache

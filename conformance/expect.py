@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import NoReturn
 
 import requests
-
-from conformance.checks import RequirementViolation
-from conformance.client import ApiClient
+from metastudio_conformance.checks import RequirementViolation
+from metastudio_conformance.client import ApiClient
 
 
 def violation(api: ApiClient, requirement: str, received: str, documented: str) -> NoReturn:

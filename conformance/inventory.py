@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-
-from conformance import contract
-from conformance.config import ConfigError
+from metastudio_conformance import contract
+from metastudio_conformance.config import ConfigError
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import pytest
 import requests
-
-from conformance import cleanup as leftovers
-from conformance import contract, inventory, requirements
-from conformance.client import ApiClient, SeedError
+from metastudio_conformance import cleanup as leftovers
+from metastudio_conformance import contract, inventory, requirements
+from metastudio_conformance.client import ApiClient, SeedError
 
 NOT_COVERED = "not covered: "
 PRODUCT_TAG = "metastudio-conformance"

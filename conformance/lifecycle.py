@@ -7,9 +7,9 @@ the model's (MOD-01 accepted commands move the job, MOD-02 refusal form, MOD-05 
 
 from __future__ import annotations
 
-from conformance import expect, requirements
-from conformance.client import ApiClient
-from conformance.model import JobModel, Model
+from metastudio_conformance import expect, requirements
+from metastudio_conformance.client import ApiClient
+from metastudio_conformance.model import JobModel, Model
 
 
 def body_of(response):

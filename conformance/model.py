@@ -9,15 +9,15 @@ is a configuration error rather than a silent gap.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
+from metastudio_conformance import contract
+from metastudio_conformance.config import ConfigError
 
-from conformance import contract
-from conformance.config import ConfigError
-
-DEFAULT = Path(__file__).resolve().parent / "models" / "reference.yaml"
+DEFAULT = Path(str(resources.files("metastudio_conformance.models") / "reference.yaml"))
 _REQUIRES = {"all-parts-uploaded", "parts-confirmed", "update-video"}
 _KEYS = {"refusal", "unknown_job", "max_response_time", "seeded_parts", "transitions"}
 

@@ -12,14 +12,13 @@ import time
 import allure
 import pytest
 import requests
-
-from conformance import checks, model, requirements, results
-from conformance import schema as contract_schema_module
-from conformance.client import ApiClient
-from conformance.config import Settings
-from conformance.jobs import NOT_COVERED, JobFactory
-from conformance.results import Recorder
-from conformance.transport import PoliteAdapter
+from metastudio_conformance import checks, model, requirements, results
+from metastudio_conformance import schema as contract_schema_module
+from metastudio_conformance.client import ApiClient
+from metastudio_conformance.config import Settings
+from metastudio_conformance.jobs import NOT_COVERED, JobFactory
+from metastudio_conformance.results import Recorder
+from metastudio_conformance.transport import PoliteAdapter
 
 
 class ConformancePlugin:

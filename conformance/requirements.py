@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance import contract
+from metastudio_conformance import contract
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
-
-from conformance import checks, contract, requirements
-from conformance.jobs import NOT_COVERED
+from metastudio_conformance import checks, contract, requirements
+from metastudio_conformance.jobs import NOT_COVERED
 
 RANK = {"fail": 4, "error": 3, "pass": 2, "not-covered": 1, "disabled": 0}
 
@@ -109,7 +108,7 @@ def _first_lines(error: BaseException, limit: int = 60) -> str:
 
 
 def write(path: Path, rows: dict[str, dict], settings, started: float, plugin) -> None:
-    from conformance import __version__
+    from metastudio_conformance import __version__
 
     document = {
         "suite_version": __version__,

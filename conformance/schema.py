@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import schemathesis
+from metastudio_conformance import contract, model
 from schemathesis.config import SchemathesisConfig
-
-from conformance import contract, model
 
 _settings_of_this_run = None
 

@@ -23,8 +23,9 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
+from metastudio_conformance.config import Settings
 
-from conformance.config import Settings
+SERVE = (sys.executable, "-m", "metastudio_conformance.reference_server")
 
 BANNER = "serving on "
 START_TIMEOUT = 30.0
@@ -48,7 +49,7 @@ def reference_server(
     standard, na = secrets.token_hex(16), secrets.token_hex(16)
     ak, sk = "AK" + secrets.token_hex(9).upper(), secrets.token_urlsafe(30)
     command = [
-        sys.executable, "-m", "reference_server", "--host", "127.0.0.1", "--port", "0",
+        *SERVE, "--host", "127.0.0.1", "--port", "0",
         "--ak", ak, "--sk", sk, "--na-project", na,
     ]
     for fault in faults:

@@ -15,7 +15,7 @@ from .contract import ContractError
 from .faults import REGISTRY, UnknownFault
 from .server import ReferenceServer, make_options
 
-PROG = "reference_server"
+PROG = "metastudio-conformance serve"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,7 +25,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=f"python -m {PROG}",
+    p = _Parser(prog=PROG,
                 description="Reference server for the MetaStudio training-job API.")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080, help="0 picks a free port")

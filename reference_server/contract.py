@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -24,7 +25,9 @@ def default_spec_path() -> Path:
     env = os.environ.get(SPEC_ENV)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "openapi" / "training-jobs.yaml"
+    # Package data of the project's namespace; `metastudio_conformance/__init__.py` holds
+    # only the version, so this reads the contract without importing the suite.
+    return Path(str(resources.files("metastudio_conformance.openapi") / "training-jobs.yaml"))
 
 
 class ContractError(Exception):

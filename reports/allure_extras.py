@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reports import document as doc
+from metastudio_conformance.reports import document as doc
 
 ENVIRONMENT_FILE = "environment.properties"
 

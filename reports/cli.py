@@ -12,8 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from reports import allure_extras, allure_html, conformance
-from reports import document as doc
+from metastudio_conformance.reports import allure_extras, allure_html, conformance
+from metastudio_conformance.reports import document as doc
 
 EXIT_OK, EXIT_USAGE = 0, 2
 PROG = "metastudio-conformance report"

@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from reports import conformance_html
-from reports import document as doc
+from metastudio_conformance.reports import conformance_html
+from metastudio_conformance.reports import document as doc
 
 MD_FILE, HTML_FILE = "conformance.md", "conformance.html"
 SECTIONS = (

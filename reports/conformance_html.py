@@ -10,7 +10,7 @@ import re
 from html import escape
 from typing import Any
 
-from reports import document as doc
+from metastudio_conformance.reports import document as doc
 
 STYLE = """
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1f2328;

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+SERVE = (sys.executable, "-m", "metastudio_conformance.reference_server")
+
 ROOT = Path(__file__).resolve().parent.parent
 NA_PROJECT = "f" * 32  # every test server is started with this NA project
 
@@ -39,7 +41,7 @@ def run_cli(args: list[str], report_dir: Path, env: dict | None = None,
     environ = {k: v for k, v in os.environ.items() if not k.startswith("METASTUDIO_")}
     environ.update(env or {})
     report_dir.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "conformance.cli", *args]
+    command = [sys.executable, "-m", "metastudio_conformance.cli", *args]
     if args and args[0] == "run":
         command += ["--report-dir", str(report_dir)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
@@ -64,10 +66,10 @@ class Server:
 
 
 def start_server(*options: str) -> Server:
-    """`python -m reference_server --port 0 ...`, ready when it prints its banner."""
+    """The reference server as a process on a free port, ready when it prints its banner."""
     project, ak, sk = "0" * 31 + "1", "AKTESTKEY0000001", "test-secret-key"
     process = subprocess.Popen(
-        [sys.executable, "-m", "reference_server", "--port", "0", "--ak", ak, "--sk", sk,
+        [*SERVE, "--port", "0", "--ak", ak, "--sk", sk,
          "--na-project", NA_PROJECT, *options],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )

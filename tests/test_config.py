@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from conformance import config
+from metastudio_conformance import config
 
 
 def test_command_line_over_environment_over_profile(tmp_path):

@@ -7,15 +7,14 @@ tested here without a new line.
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import SERVE, run_cli
 
 
 def _catalogue() -> list[tuple[str, str]]:
-    listing = subprocess.run([sys.executable, "-m", "reference_server", "--list-faults"],
+    listing = subprocess.run([*SERVE, "--list-faults"],
                              capture_output=True, text=True, check=True).stdout
     return [tuple(line.split()[:2]) for line in listing.splitlines() if line.strip()]
 

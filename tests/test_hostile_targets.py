@@ -16,9 +16,9 @@ import threading
 import time
 
 import pytest
+from metastudio_conformance.config import Settings
+from metastudio_conformance.target import PREFLIGHT_BODY_LIMIT, TargetUnreachable, preflight
 
-from conformance.config import Settings
-from conformance.target import PREFLIGHT_BODY_LIMIT, TargetUnreachable, preflight
 from tests import hostile_servers as hostile
 from tests.conftest import CliResult, run_cli
 
@@ -255,7 +255,7 @@ def test_preflight_names_plain_http_spoken_to_as_tls():
 def test_preflight_bounds_a_dns_lookup_that_hangs(monkeypatch):
     # No socket timeout covers getaddrinfo; a resolver that never answers is simulated.
     release = threading.Event()
-    monkeypatch.setattr("conformance.target.socket.getaddrinfo",
+    monkeypatch.setattr("metastudio_conformance.target.socket.getaddrinfo",
                         lambda *args, **kwargs: release.wait(30))
     try:
         problem, seconds = _preflight("http://slow-dns.invalid")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from conformance.redact import MASK, RedactingStream, Redactor
+from metastudio_conformance.redact import MASK, RedactingStream, Redactor
 
 
 def test_configured_secrets_and_wire_credentials_are_masked():

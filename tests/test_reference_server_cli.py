@@ -1,16 +1,16 @@
-"""`python -m reference_server`: usage errors, the fault list, serving and SIGTERM."""
+"""The reference server as a process: usage errors, the fault list, serving and SIGTERM."""
 
 from __future__ import annotations
 
 import re
 import signal
 import subprocess
-import sys
 
 import pytest
+from metastudio_conformance.reference_server.__main__ import main as cli_main
+from metastudio_conformance.reference_server.faults import REGISTRY
 
-from reference_server.__main__ import main as cli_main
-from reference_server.faults import REGISTRY
+from tests.conftest import SERVE
 from tests.reference_helpers import Api
 
 
@@ -40,7 +40,7 @@ def test_cli_lists_faults(capsys):
 def test_cli_serves_then_exits_cleanly_on_sigterm():
     variants = ["--alt-errors", "--extra-fields", "--delay-ms", "50", "--unknown-job-status",
                 "400", "--refusal", "excute-failed"]
-    proc = subprocess.Popen([sys.executable, "-m", "reference_server", "--port", "0", *variants],
+    proc = subprocess.Popen([*SERVE, "--port", "0", *variants],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         banner = proc.stdout.readline().strip()

@@ -12,9 +12,13 @@ import http.client
 import json
 
 import pytest
+from metastudio_conformance.reference_server import start_server, stop_server
+from metastudio_conformance.reference_server.variants import (
+    ALT_CODES,
+    EXTRA_JOB_FIELDS,
+    GATEWAY_SIGNATURE_CODE,
+)
 
-from reference_server import start_server, stop_server
-from reference_server.variants import ALT_CODES, EXTRA_JOB_FIELDS, GATEWAY_SIGNATURE_CODE
 from tests.reference_helpers import NA, OPTIONS, SK, STD, TOKEN, Api, signed
 
 JSON_TYPE = "application/json;charset=UTF-8"

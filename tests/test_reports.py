@@ -16,10 +16,9 @@ from html import escape
 from pathlib import Path
 
 import pytest
-
-from conformance.requirements import REQUIREMENTS
-from reports import allure_extras, allure_html, conformance
-from reports import document as doc
+from metastudio_conformance.reports import allure_extras, allure_html, conformance
+from metastudio_conformance.reports import document as doc
+from metastudio_conformance.requirements import REQUIREMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = '<script>alert("x")</script> | ```fence``` & </pre>'
@@ -131,7 +130,7 @@ def test_properties_escaping_keeps_values_on_one_ascii_line():
 def _cli(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("METASTUDIO_")}
     environ.update(env or {})
-    return subprocess.run([sys.executable, "-m", "conformance.cli", "report", *args],
+    return subprocess.run([sys.executable, "-m", "metastudio_conformance.cli", "report", *args],
                           capture_output=True, text=True, cwd=cwd, env=environ, timeout=120)
 
 

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from metastudio_conformance.reports import allure_html
+from metastudio_conformance.requirements import REQUIREMENTS
 
-from conformance.requirements import REQUIREMENTS
-from reports import allure_html
+from tests.conftest import SERVE
 
 pytestmark = pytest.mark.reports
 
@@ -49,7 +50,7 @@ class Night:
 
 
 def _serve(*options: str) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, "-m", "reference_server", "--port", "0",
+    process = subprocess.Popen([*SERVE, "--port", "0",
                                 *options], stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True)
     banner = process.stdout.readline().strip()
@@ -183,8 +184,8 @@ def test_building_a_report_again_does_not_count_the_run_twice(nights):
     second, base = nights[1], nights[2]
     history = base / "history" / "allure-history.jsonl"
     before = history.read_bytes()
-    done = subprocess.run([sys.executable, "-m", "conformance.cli", "report", "--report-dir",
-                           str(second.report_dir), "--history", str(history)],
+    done = subprocess.run([sys.executable, "-m", "metastudio_conformance.cli", "report",
+                           "--report-dir", str(second.report_dir), "--history", str(history)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert history.read_bytes() == before

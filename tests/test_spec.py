@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from metastudio_conformance import contract
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
-
-from conformance import contract
 
 OPENAPI = Path(__file__).resolve().parent.parent / "openapi"
 

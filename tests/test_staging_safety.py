@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import requests
+from metastudio_conformance.auth import TokenAuth
 
-from conformance.auth import TokenAuth
 from tests.conftest import NA_PROJECT, run_cli
 
 CANARY_TOKEN = "canary-token-7f3a9c"
@@ -111,7 +111,7 @@ def test_secret_given_on_the_command_line_is_also_redacted(tmp_path, server_fact
 
 def test_non_loopback_target_needs_allow_writes(tmp_path):
     # Never contacted: the preflight fails first, but the settings show the gating.
-    from conformance import config
+    from metastudio_conformance import config
 
     settings = config.validate({"target": "https://metastudio.example.com",
                                 "project_id": "p", "token": "t"})
@@ -136,7 +136,7 @@ def test_ctrl_c_still_cleans_up(tmp_path, server_factory):
     environ = {**{k: v for k, v in os.environ.items() if not k.startswith("METASTUDIO_")},
                "METASTUDIO_TOKEN": token}
     process = subprocess.Popen(
-        [sys.executable, "-m", "conformance.cli", *server.run_args(), "--seed", "4",
+        [sys.executable, "-m", "metastudio_conformance.cli", *server.run_args(), "--seed", "4",
          "--report-dir", str(tmp_path / "reports"), "-k", "test_lifecycle or test_workflow"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environ)
     run_id = process.stderr.readline().split()[2]
@@ -154,7 +154,7 @@ def test_ctrl_c_still_cleans_up(tmp_path, server_factory):
     assert "Traceback" not in stderr
     left = requests.get(jobs_url, params={"batch_name": run_id, "limit": "100"},
                         auth=TokenAuth(token), timeout=10).json()["jobs"]
-    from conformance.requirements import delete_allowed
+    from metastudio_conformance.requirements import delete_allowed
 
     assert [job for job in left if delete_allowed(job["state"])] == []
 
@@ -163,9 +163,9 @@ def test_end_of_run_cleanup_finds_a_job_whose_create_answer_was_lost(server_fact
     # Ctrl-C during Create: the server made the job, the run never saw its id.
     import dataclasses
 
-    from conformance import config
-    from conformance.client import ApiClient
-    from conformance.jobs import JobFactory
+    from metastudio_conformance import config
+    from metastudio_conformance.client import ApiClient
+    from metastudio_conformance.jobs import JobFactory
 
     token = "lost-answer-token"
     server = server_factory("--token", token)

@@ -8,8 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-
-from conformance.transport import PoliteAdapter
+from metastudio_conformance.transport import PoliteAdapter
 
 
 class _Throttling(BaseHTTPRequestHandler):

@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-
-from conformance import contract, expect
-from conformance.auth import AkSkAuth
+from metastudio_conformance import contract, expect
+from metastudio_conformance.auth import AkSkAuth
 
 STATE = contract.initial_state()  # deletable: an unauthenticated DELETE would succeed
 

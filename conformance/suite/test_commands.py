@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given
-
-from conformance import contract, expect, requirements
-from strategies import bodies
+from metastudio_conformance import contract, expect, requirements
+from metastudio_conformance.strategies import bodies
 
 START = contract.initial_state()  # where a well-formed command is meaningful
 

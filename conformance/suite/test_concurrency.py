@@ -11,9 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-
-from conformance import contract, expect, requirements
-from conformance.client import ApiClient
+from metastudio_conformance import contract, expect, requirements
+from metastudio_conformance.client import ApiClient
 
 SUBMITS, DELETES, READS = 4, 4, 4
 

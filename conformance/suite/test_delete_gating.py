@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from conformance import contract, expect, requirements
-from conformance.client import new_job_id
+from metastudio_conformance import contract, expect, requirements
+from metastudio_conformance.client import new_job_id
 
 
 def _state_params():

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given
-
-from conformance import contract, expect
-from conformance.client import new_job_id
-from strategies import headers
+from metastudio_conformance import contract, expect
+from metastudio_conformance.client import new_job_id
+from metastudio_conformance.strategies import headers
 
 START = contract.initial_state()  # GET_MULTIPART_UPLOADED is allowed here
 PROBE = {"command": "GET_MULTIPART_UPLOADED"}  # allowed in START, changes nothing

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from conformance import contract, expect, requirements
+from metastudio_conformance import contract, expect, requirements
 
 STATE = contract.initial_state()  # deletable, and commands are accepted in it
 

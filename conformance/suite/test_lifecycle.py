@@ -7,9 +7,8 @@ error bodies); which command is allowed where comes from the lifecycle model pro
 from __future__ import annotations
 
 import pytest
-
-from conformance import contract
-from conformance.lifecycle import run_command
+from metastudio_conformance import contract
+from metastudio_conformance.lifecycle import run_command
 
 REQUIREMENTS = ("CMD-09", "MOD-01", "MOD-02", "ERR-01")
 

@@ -12,9 +12,8 @@ import zlib
 
 import allure
 import pytest
+from metastudio_conformance import checks, schema
 from schemathesis.core.parameters import ParameterLocation
-
-from conformance import checks, schema
 
 # Only the operations under test; Create, Show and List are supporting (tag `supporting`).
 contract_schema = schema.for_this_run().include(tag="under-test")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given
-
-from conformance import contract, expect
-from strategies import hostile
+from metastudio_conformance import contract, expect
+from metastudio_conformance.strategies import hostile
 
 START = contract.initial_state()  # GET_MULTIPART_UPLOADED is allowed here
 

@@ -14,11 +14,10 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
-
-from conformance import contract, expect, requirements
-from conformance.lifecycle import run_command
-from conformance.model import JobModel
-from strategies import bodies
+from metastudio_conformance import contract, expect, requirements
+from metastudio_conformance.lifecycle import run_command
+from metastudio_conformance.model import JobModel
+from metastudio_conformance.strategies import bodies
 
 REQUIREMENTS = ("CMD-09", "MOD-01", "MOD-02", "DEL-01", "DEL-02", "DEL-03", "DEL-04")
 

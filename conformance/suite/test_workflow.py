@@ -7,8 +7,7 @@ then SUBMITVERIFYING; "200 with commond_result = EXCUTE_SUCCESS means success".
 from __future__ import annotations
 
 import pytest
-
-from conformance import contract, expect
+from metastudio_conformance import contract, expect
 
 PARTS = 2
 

@@ -1,0 +1,1 @@
+"""Lifecycle model profiles shipped with the suite (package data)."""

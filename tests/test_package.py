@@ -1,0 +1,57 @@
+"""The distribution as users get it: a wheel with everything under one namespace, the
+contract and models inside, and the main job running from it in an empty folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "-w", str(out), str(ROOT)],
+                   check=True, capture_output=True, timeout=300)
+    (built,) = out.glob("*.whl")
+    return built
+
+
+def test_wheel_installs_one_namespace_with_its_data(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split("/")[0] for name in names}
+    assert tops == {"metastudio_conformance", wheel.name.split("-")[0] + "-"
+                    + wheel.name.split("-")[1] + ".dist-info"}
+    for data in ("openapi/training-jobs.yaml", "openapi/control.yaml", "models/reference.yaml",
+                 "reports/package-lock.json", "suite/test_properties.py"):
+        assert f"metastudio_conformance/{data}" in names
+
+
+def test_main_job_runs_from_the_unpacked_wheel_in_an_empty_folder(wheel, tmp_path):
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    where = subprocess.run([sys.executable, "-c", "import metastudio_conformance as m; "
+                            "print(m.__file__)"], cwd=empty, env=env, capture_output=True,
+                           text=True, check=True).stdout
+    assert where.startswith(str(site)), where  # the wheel's copy, not the checkout's
+    done = subprocess.run([sys.executable, "-m", "metastudio_conformance.cli", "run",
+                           "--seed", "5", "--max-examples", "3", "-k", "delete_in_state"],
+                          cwd=empty, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads((empty / "reports/latest/results.json").read_text())
+    statuses = {row["id"]: row["status"] for row in results["requirements"]}
+    assert statuses["DEL-01"] == statuses["DEL-02"] == "pass"
+    version = subprocess.run([sys.executable, "-m", "metastudio_conformance.cli", "--version"],
+                             cwd=empty, env=env, capture_output=True, text=True)
+    assert version.stdout.strip() == f"metastudio-conformance {wheel.name.split('-')[1]}"
