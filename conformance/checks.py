@@ -1,37 +1,23 @@
-"""Our own response checks, in the shape of schemathesis' checks.
+"""The oracle's rules as schemathesis checks, for the property tests.
 
-Each is one small function `(ctx, response, case)` with a one-line docstring that raises
-`RequirementViolation` naming the requirement, what was received and what is documented.
-They are passed to schemathesis through `additional_checks`, never registered globally.
+Each check is one small function `(ctx, response, case)` that hands the answer to the rule
+in `requirements` (written once, shared with the deterministic tests and the state
+machine). Schemathesis' built-in checks stand for requirements too (BUILTIN_REQUIREMENTS);
+they run wrapped so that a 5xx answer is charged to ERR-02 alone, and the negative-data
+check accepts every documented refusal. Checks are passed to schemathesis per call, never
+registered globally.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from jsonschema import Draft4Validator
+from schemathesis.checks import max_response_time
+from schemathesis.core.failures import Failure
+from schemathesis.specs.openapi import checks as builtin
 
 from metastudio_conformance import contract, requirements
-from schemathesis.core.failures import Failure
-
-
-class RequirementViolation(Failure):
-    """A response that breaks one requirement of the oracle."""
-
-    code = "MSC01"
-    kind_title = "Conformance requirement violated"
-
-    def __init__(self, requirement: str, operation: str | None, received: str, documented: str):
-        self.requirement = requirement
-        super().__init__(
-            operation=operation,
-            title=f"{requirement}: {documented}",
-            message=f"Received: {received}\nDocumented: {documented}",
-        )
-
-    @property
-    def _unique_key(self) -> str:  # one finding per requirement, whatever the values
-        return self.requirement
-
+from metastudio_conformance.answers import Answer
+from metastudio_conformance.outcomes import Violation
 
 # Which requirement each schemathesis built-in check stands for.
 BUILTIN_REQUIREMENTS = {
@@ -39,7 +25,7 @@ BUILTIN_REQUIREMENTS = {
     "status_code_conformance": "RSP-01",
     "content_type_conformance": "RSP-02",
     "response_schema_conformance": "RSP-03",
-    "response_headers_conformance": "RSP-04",
+    "response_headers_conformance": "HDR-01",
     "negative_data_rejection": "VAL-01",
     "missing_required_header": "VAL-01",
     "positive_data_acceptance": "VAL-02",
@@ -47,10 +33,17 @@ BUILTIN_REQUIREMENTS = {
     "max_response_time": "RSP-05",
 }
 
+# The built-ins that `judged` runs itself, in its order (replaced in schemathesis' set).
+# response_headers_conformance is HDR-01's, whose rule is stricter (every answer).
+REPLACED = (builtin.status_code_conformance, builtin.content_type_conformance,
+            builtin.response_schema_conformance, builtin.response_headers_conformance,
+            builtin.positive_data_acceptance, builtin.missing_required_header,
+            builtin.negative_data_rejection, max_response_time)
+
 
 def requirements_of(failure: BaseException) -> list[str]:
     """The requirement IDs one schemathesis or suite failure stands for."""
-    if isinstance(failure, RequirementViolation):
+    if isinstance(failure, Violation):
         return [failure.requirement]
     # A failure class may list several checks that can raise it; the first is its own.
     names = getattr(type(failure), "checks", ()) or ()
@@ -59,140 +52,132 @@ def requirements_of(failure: BaseException) -> list[str]:
     return []
 
 
-def _body(response) -> Any:
+def operation_id(case) -> str:
+    return case.operation.definition.raw.get("operationId", "")
+
+
+def _judge(case, rule, *args) -> None:
+    """Apply one rule; its violation names the operation, as schemathesis' failures do."""
     try:
-        return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
-    return text if len(text) <= 300 else text[:300] + "..."
-
-
-def _is_command(case) -> bool:
-    return case.operation.path == contract.COMMAND_PATH and case.operation.method.upper() == "POST"
+        rule(*args)
+    except Violation as violation:
+        violation.operation = case.operation.label
+        raise
 
 
 def request_id_present(ctx, response, case) -> None:
-    """Every response carries a non-empty X-Request-Id header."""
-    values = response.headers.get("x-request-id") or []
-    if not any(value.strip() for value in values):
-        raise RequirementViolation(
-            "HDR-01", case.operation.label,
-            f"{response.status_code} without X-Request-Id (headers: "
-            f"{', '.join(sorted(response.headers))})",
-            "every response carries a non-empty X-Request-Id",
-        )
+    """HDR-01: every response carries a non-empty X-Request-Id header."""
+    _judge(case, requirements.request_id, Answer.of(response))
 
 
-def error_body_documented(ctx, response, case) -> None:
-    """A 4xx or 5xx answer carries {error_code: string, error_msg: string}."""
-    if response.status_code < 400:
-        return
-    body = _body(response)
-    problems = []
-    if not isinstance(body, dict):
-        problems.append("body is not a JSON object")
-    else:
-        for field in ("error_code", "error_msg"):
-            if not isinstance(body.get(field), str):
-                problems.append(f"{field} is {_show(body.get(field, 'missing'))}")
-    if problems:
-        received = response.content[:300].decode("utf-8", "replace")
-        raise RequirementViolation(
-            "ERR-01", case.operation.label,
-            f"{response.status_code} {received!r} ({'; '.join(problems)})",
-            "error body {error_code: string, error_msg: string}",
-        )
+def for_run(model, deviate, state: str | None = None, tenant: str = "standard") -> list:
+    """The checks of one property-test call: X-Request-Id on every answer, and `judged`,
+    which applies every other rule to the answer, most specific first, and reports the
+    first one broken, so one fault is charged to one requirement. `state` is where the
+    case's job is known to be (positive cases only)."""
 
-
-def commond_result_documented(ctx, response, case) -> None:
-    """A 200 command answer carries commond_result with a documented value."""
-    if not _is_command(case) or response.status_code != 200:
-        return
-    schema = contract.schema("ExecuteCommandResponseBody")["properties"]["commond_result"]
-    body = _body(response)
-    value = body.get("commond_result") if isinstance(body, dict) else None
-    if value not in schema["enum"]:
-        raise RequirementViolation(
-            "CMD-03", case.operation.label, _show(body),
-            f"commond_result one of {', '.join(schema['enum'])}",
-        )
-
-
-def multipart_data_documented(ctx, response, case) -> None:
-    """multipart_data, where present, is a list of {part_number: string, etag: string}."""
-    body = _body(response)
-    if not _is_command(case) or not isinstance(body, dict) or "multipart_data" not in body:
-        return
-    parts = body["multipart_data"]
-    wrong = not isinstance(parts, list) or any(
-        not isinstance(part, dict)
-        or not all(isinstance(part.get(key, ""), str) for key in ("part_number", "etag"))
-        for part in parts
-    )
-    if wrong:
-        raise RequirementViolation(
-            "CMD-04", case.operation.label, _show(parts),
-            "multipart_data: list of {part_number: string, etag: string}",
-        )
-
-
-def attachment_upload_url_documented(ctx, response, case) -> None:
-    """attachment_upload_url, where present, is a list of strings."""
-    body = _body(response)
-    if not _is_command(case) or not isinstance(body, dict) or "attachment_upload_url" not in body:
-        return
-    urls = body["attachment_upload_url"]
-    if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
-        raise RequirementViolation(
-            "CMD-05", case.operation.label, _show(urls), "attachment_upload_url: list of strings"
-        )
-
-
-def state_rules(state: str, tenant: str) -> list:
-    """The oracle's rules for a positive case aimed at a job known to be in `state`."""
-
-    def delete_status_gate(ctx, response, case) -> None:
-        """DELETE succeeds in exactly the deletable states (seed:delete)."""
-        if case.operation.method.upper() != "DELETE":
+    def judged(ctx, response, case) -> None:
+        """Every rule but HDR-01 on one answer; a 5xx is ERR-02's alone (not_a_server_error)."""
+        answer = Answer.of(response)
+        if answer.status >= 500:
             return
-        allowed = requirements.delete_allowed(state)
-        succeeded = requirements.is_delete_success(response.status_code)
-        if allowed and not succeeded:
-            raise RequirementViolation(
-                "DEL-01", case.operation.label, f"{response.status_code} for a job in {state}",
-                f"DELETE succeeds in {state}, one of the deletable states",
-            )
-        if succeeded and not allowed:
-            raise RequirementViolation(
-                "DEL-02", case.operation.label, f"{response.status_code} for a job in {state}",
-                f"DELETE refused in {state}, which is not a deletable state",
-            )
+        negative = case.meta is not None and case.meta.generation.mode.is_negative
+        if negative:
+            _negative_data_refused(ctx, response, case, answer)
+        elif state is not None:
+            _state_rules(case, answer, state, tenant)
+        _judge(case, requirements.error_body, answer)
+        if operation_id(case) == contract.COMMAND_OPERATION:
+            _judge(case, requirements.command_answer, answer)
+        for check in (builtin.status_code_conformance, builtin.content_type_conformance,
+                      builtin.response_schema_conformance, builtin.positive_data_acceptance,
+                      builtin.missing_required_header):
+            check(ctx, response, case)
+        if response.elapsed > model.max_response_time:
+            deviate(Violation("RSP-05", case.operation.label,
+                              f"{case.operation.label} answered in {response.elapsed:.2f} s",
+                              f"every answer within {model.max_response_time:g} s"))
 
-    def na_only_commands_refused(ctx, response, case) -> None:
-        """NA-only commands are refused for a standard tenant (seed:command NOTE)."""
-        body = case.body if isinstance(case.body, dict) else {}
-        command = body.get("command")
-        if not _is_command(case) or requirements.command_allowed_for_tenant(command, tenant):
-            return
-        if not requirements.is_refusal(response.status_code, _body(response)):
-            raise RequirementViolation(
-                "CMD-06", case.operation.label,
-                f"{command} for a standard tenant's job in {state}: {response.status_code} "
-                f"{_show(_body(response))}",
-                f"{command} is available only for NA users",
-            )
-
-    return [delete_status_gate, na_only_commands_refused]
+    return [request_id_present, judged]
 
 
-ALL = [
-    request_id_present,
-    error_body_documented,
-    commond_result_documented,
-    multipart_data_documented,
-    attachment_upload_url_documented,
-]
+def _negative_data_refused(ctx, response, case, answer: Answer) -> None:
+    """VAL-01, or the documented rule the request breaks: invalid data is not carried out
+    (a 4xx, or 200 EXCUTE_FAILED)."""
+    if requirements.is_refusal(answer) or _valid_by_the_documents(case):
+        return
+    try:
+        builtin.negative_data_rejection(ctx, response, case)  # its own false-alarm guards
+    except Failure as failure:
+        rule = _documented_rule_broken(case)
+        raise Violation(rule, case.operation.label, answer.describe(),
+                        f"a request that breaks the documented parameters is refused "
+                        f"({failure.title})") from None
+
+
+def _state_rules(case, answer: Answer, state: str, tenant: str) -> None:
+    """DEL-01/02 for a DELETE, CMD-06 for an NA-only command of a standard tenant."""
+    if operation_id(case) == contract.DELETE_OPERATION:
+        _judge(case, requirements.delete_gate, state, answer)
+    command = case.body.get("command") if isinstance(case.body, dict) else None
+    if (operation_id(case) == contract.COMMAND_OPERATION
+            and not requirements.command_allowed_for_tenant(command, tenant)):
+        _judge(case, requirements.refused, "CMD-06",
+               f"{command} for a standard tenant's job in {state}", answer)
+
+
+def _valid_by_the_documents(case) -> bool:
+    """A body schemathesis made negative may still be valid by the documents' widest
+    reading (docs/silent-points.md): JSON null in an optional field is not documented as
+    invalid, and the SDK's later command values may be accepted by a newer service."""
+    schema = _request_body_schema(case)
+    if schema is None or not isinstance(case.body, dict):
+        return False
+    if any(location != "body" for location in _negated_locations(case)):
+        return False
+    lenient = contract.lenient_schema("ExecuteCommandRequestBody")
+    return Draft4Validator(lenient).is_valid(_without_optional_nulls(case.body, lenient))
+
+
+def _documented_rule_broken(case) -> str:
+    """The requirement whose documented rule a negative request breaks: CMD-01 (no
+    `command`), CMD-02 (`command` outside the options), CMD-07 (`comment_data` of the
+    wrong type), HDR-02 (X-App-UserId), otherwise VAL-01."""
+    locations = _negated_locations(case)
+    if "header" in locations and "X-App-UserId" in (case.headers or {}):
+        return "HDR-02"
+    schema = _request_body_schema(case)
+    if schema is None or locations - {"body"}:
+        return "VAL-01"
+    if not isinstance(case.body, dict):
+        return "VAL-01"
+    errors = list(Draft4Validator(schema).iter_errors(case.body))
+    paths = {tuple(error.absolute_path)[:1] for error in errors}
+    if any(error.validator == "required" and "'command'" in error.message for error in errors):
+        return "CMD-01"
+    if paths == {("command",)}:
+        return "CMD-02"
+    if paths == {("comment_data",)}:
+        return "CMD-07"
+    return "VAL-01"
+
+
+def _negated_locations(case) -> set[str]:
+    components = getattr(case.meta, "components", None) or {}
+    return {location.value for location, info in components.items()
+            if info.mode.is_negative}
+
+
+def _request_body_schema(case) -> dict | None:
+    if operation_id(case) != contract.COMMAND_OPERATION:
+        return None
+    return contract.schema("ExecuteCommandRequestBody")
+
+
+def _without_optional_nulls(value, schema: dict):
+    if not isinstance(value, dict) or not isinstance(schema, dict):
+        return value
+    required = set(schema.get("required", []))
+    properties = schema.get("properties", {})
+    return {key: _without_optional_nulls(item, properties.get(key, {}))
+            for key, item in value.items() if not (item is None and key not in required)}

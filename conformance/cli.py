@@ -1,7 +1,8 @@
 """`metastudio-conformance`: run the suite against a target, or serve the reference server.
 
 Exit codes of `run`: 0 every requirement that ran passed, 1 conformance failures, 2 usage
-or configuration error, 3 target unreachable, 4 the suite itself broke (error status).
+or configuration error (a setup the preflight refuses included), 3 target unreachable, 4
+the suite itself broke (error status), 5 no documented requirement could be tested.
 """
 
 from __future__ import annotations
@@ -9,16 +10,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import random
-import secrets
-import shlex
 import sys
-import time
-from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_SUITE_ERROR = 0, 1, 2, 3, 4
+EXIT_NOTHING_TESTED = 5  # every documented requirement not covered or disabled
 EXIT_INTERRUPTED = 130
 SUITE_DIR = Path(str(resources.files("metastudio_conformance.suite")))
 
@@ -67,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--allow-writes", dest="allow_writes", action="store_const", const=True,
                      help="let the run create, command and delete jobs on a non-loopback "
                      "target")
+    run.add_argument("--strict-model", dest="strict_model", action="store_const", const=True,
+                     help="departures from the lifecycle model (MOD-*, RSP-05) fail the run "
+                     "instead of being reported as deviations")
     run.add_argument("-k", dest="select", help="run only tests matching this pytest expression")
     _target_options(commands.add_parser(
         "cleanup", help="delete the deletable jobs a cancelled run left behind"))
@@ -116,56 +116,27 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from metastudio_conformance import config, inventory, model, redact, results, target
+    from metastudio_conformance import config, inventory, runner, target
 
     for secret in ("token", "sk"):
         if getattr(args, secret):
             print(f"warning: --{secret} on the command line is visible to other users of this "
                   f"machine; prefer METASTUDIO_{secret.upper()}", file=sys.stderr)
     try:
-        settings = config.resolve(vars(args))
-        model.load(settings.model)  # a bad model or inventory is a usage error, up front
-        inventory.load(settings.inventory)
+        settings = runner.finalize(config.resolve(vars(args)))
+        inventory.load(settings.inventory)  # a bad inventory is a usage error, up front
+        with runner.open_run(settings, vars(args), args.select) as run:
+            with _redacted_console(run.redactor):
+                code = _run_pytest(run)
     except config.ConfigError as exc:
         return _fail(EXIT_USAGE, str(exc))
-    settings = replace(
-        settings,
-        seed=random.randrange(2**31) if settings.seed is None else settings.seed,
-        run_id=f"msc-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}",
-    )
-    report_dir = settings.report_dir
-    report_dir.mkdir(parents=True, exist_ok=True)
-    started = time.time()
-    try:
-        with _target(settings, report_dir) as settings:
-            target.preflight(settings)
-            print(f"run id: {settings.run_id} (cleanup: metastudio-conformance cleanup "
-                  f"--run-id {settings.run_id})", file=sys.stderr)
-            redactor = redact.Redactor([settings.token, settings.sk])
-            with _redacted_console(redactor):
-                plugin, code = _run_pytest(settings, args.select)
-            rows = plugin.recorder.summary()
-            results.write(report_dir / "results.json", rows, settings, started, plugin)
-            _write_reports(report_dir)
-            redactor.scrub_tree(report_dir)
     except target.TargetUnreachable as exc:
         return _fail(EXIT_UNREACHABLE, f"target unreachable: {exc}")
+    except target.SetupError as exc:  # before any test: no results, no FAIL rows
+        return _fail(EXIT_USAGE, str(exc))
     except target.ReferenceServerFailed as exc:
         return _fail(EXIT_SUITE_ERROR, str(exc))
-    return _exit_code(code, rows, settings, args)
-
-
-def _write_reports(report_dir: Path) -> None:
-    """Allure environment and the conformance report; a failure here never fails the run."""
-    from metastudio_conformance.reports import allure_extras
-    from metastudio_conformance.reports import conformance as conformance_report
-    from metastudio_conformance.reports.document import ReportError, load
-
-    try:
-        allure_extras.write_environment(report_dir / "allure-results", load(report_dir))
-        conformance_report.write(report_dir)  # -> (conformance.md, conformance.html)
-    except (OSError, ReportError) as exc:
-        print(f"metastudio-conformance: warning: reports not written: {exc}", file=sys.stderr)
+    return _exit_code(code, run)
 
 
 @contextlib.contextmanager
@@ -183,6 +154,8 @@ def _redacted_console(redactor):
 
 
 def cleanup(args: argparse.Namespace) -> int:
+    import requests
+
     from metastudio_conformance import cleanup as leftovers
     from metastudio_conformance import config, target
 
@@ -192,40 +165,22 @@ def cleanup(args: argparse.Namespace) -> int:
             raise config.ConfigError("cleanup needs --target (the bundled server keeps nothing)")
         target.preflight(settings)
         deleted, kept = leftovers.remove(settings, args.run_id)
-    except config.ConfigError as exc:
+    except (config.ConfigError, target.SetupError) as exc:
         return _fail(EXIT_USAGE, str(exc))
     except target.TargetUnreachable as exc:
         return _fail(EXIT_UNREACHABLE, f"target unreachable: {exc}")
+    except requests.RequestException as exc:  # it passed the preflight, then went away
+        return _fail(EXIT_UNREACHABLE, "target unreachable: " + target.describe(
+            exc, settings.target, settings.request_timeout))
     print(f"run {args.run_id}: deleted {len(deleted)} job(s); kept {len(kept)} not deletable"
           + (f" ({', '.join(f'{j} in {s}' for j, s in kept)})" if kept else ""))
     return EXIT_OK
 
 
-def _target(settings, report_dir: Path):
-    from metastudio_conformance import target
-
-    if settings.target is not None:
-        return contextlib.nullcontext(settings)
-    return target.reference_server(settings, log_path=report_dir / "reference-server.log")
-
-
-def _run_pytest(settings, select: str | None):
-    import hypothesis
-    import hypothesis.configuration
+def _run_pytest(run) -> int:
     import pytest
-    from metastudio_conformance.plugin import ConformancePlugin
 
-    # Hypothesis' caches go with the run's reports, not into whatever directory this is.
-    hypothesis.configuration.set_hypothesis_home_dir(settings.report_dir / ".hypothesis")
-    hypothesis.settings.register_profile(
-        "metastudio-conformance",
-        max_examples=settings.max_examples,
-        deadline=None,
-        database=None,  # the seed, not a local database, makes a run repeatable
-        suppress_health_check=list(hypothesis.HealthCheck),
-    )
-    hypothesis.settings.load_profile("metastudio-conformance")
-    plugin = ConformancePlugin(settings, select)
+    settings = run.context.settings
     report_dir = settings.report_dir
     arguments = [
         str(SUITE_DIR), "-c", os.devnull, "--rootdir", str(SUITE_DIR),
@@ -235,16 +190,13 @@ def _run_pytest(settings, select: str | None):
         f"--alluredir={report_dir / 'allure-results'}", "--clean-alluredir",
         f"--junitxml={report_dir / 'junit.xml'}",
     ]
-    if select:
-        arguments += ["-k", select]
-    try:
-        code = pytest.main(arguments, plugins=[plugin])
-    finally:
-        plugin.cleanup()  # also after Ctrl-C or a crash: delete what the run created
-    return plugin, int(code)
+    if run.context.selection:
+        arguments += ["-k", run.context.selection]
+    return int(pytest.main(arguments, plugins=[run.plugin]))
 
 
-def _exit_code(code: int, rows: dict, settings, args) -> int:
+def _exit_code(code: int, run) -> int:
+    rows, context = run.rows, run.context
     statuses = {row["status"] for row in rows.values()}
     if code == 2:  # pytest's "interrupted": Ctrl-C; the cleanup has already run
         return _fail(EXIT_INTERRUPTED, "interrupted; the jobs this run created and left "
@@ -252,37 +204,21 @@ def _exit_code(code: int, rows: dict, settings, args) -> int:
     if "fail" in statuses:
         failed = ", ".join(rid for rid, row in rows.items() if row["status"] == "fail")
         print(f"conformance failures: {failed}", file=sys.stderr)
-        print(f"replay: {_replay_command(settings, args)}", file=sys.stderr)
+        print(f"replay: {context.replay}", file=sys.stderr)
         return EXIT_FAIL
+    if context.abort_reason:
+        return _fail(EXIT_SUITE_ERROR, context.abort_reason)
     if code == 5:
         return _fail(EXIT_USAGE, "no test matched the selection")
     if code in (3, 4):  # internal error, usage error
         return _fail(EXIT_SUITE_ERROR if code == 3 else EXIT_USAGE, f"pytest exited with {code}")
     if "error" in statuses or code != 0:
         return _fail(EXIT_SUITE_ERROR, "the suite could not complete; see results.json")
+    documented = [row for row in rows.values() if row["kind"] == "documented"]
+    if not any(row["status"] == "pass" for row in documented):
+        return _fail(EXIT_NOTHING_TESTED, "no documented requirement was tested (all not "
+                     "covered or disabled); see the reasons in results.json")
     return EXIT_OK
-
-
-# What decides which tests run and on which jobs: a replay repeats all of it (secrets come
-# from the environment or the profile again, never from this line).
-_REPLAYED = ("target", "project_id", "tenant", "na_project_id", "other_project_id",
-             "profile", "model", "inventory", "max_examples", "max_time", "allow_writes")
-
-
-def _replay_command(settings, args) -> str:
-    parts = ["metastudio-conformance", "run", "--seed", str(settings.seed)]
-    for option in _REPLAYED:
-        value = getattr(args, option, None)
-        if value is True:
-            parts.append("--" + option.replace("_", "-"))
-        elif value is not None:
-            parts += ["--" + option.replace("_", "-"), f"{value:g}" if isinstance(value, float)
-                      else str(value)]
-    if args.control is False:
-        parts.append("--no-control")
-    if args.select:
-        parts += ["-k", args.select]
-    return shlex.join(parts)
 
 
 def _fail(code: int, message: str) -> int:

@@ -14,8 +14,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
-from metastudio_conformance import auth, contract
-from metastudio_conformance.checks import RequirementViolation
+
+from metastudio_conformance import auth, contract, requirements
+from metastudio_conformance.answers import Answer, json_body
+from metastudio_conformance.outcomes import RunAborted, SuiteError, Violation
 
 CONTROL_JOBS = "/conformance/v1/{project_id}/jobs"
 
@@ -36,54 +38,72 @@ class Exchange:
 
 
 class ApiClient:
+    """Calls the spec's operations by operationId for one project, with the run's
+    credentials, and judges what every answer must be whatever the test: a 5xx is ERR-02,
+    a slow answer is RSP-05 (a model rule: reported through `deviate`), and credentials
+    refused after the preflight accepted them end the run."""
+
     def __init__(self, settings, session: requests.Session, project_id: str | None = None,
-                 response_time_limit: float | None = None):
+                 response_time_limit: float | None = None, deviate=None):
         self.settings = settings
         self.response_time_limit = response_time_limit
+        self.deviate = deviate or _raise
         self.session = session
         self.project_id = project_id or settings.project_id
         self.auth = auth.for_settings(settings, self.project_id)
         self.transcript: deque[Exchange] = deque(maxlen=50)
 
+    def sibling(self, session: requests.Session | None = None,
+                project_id: str | None = None) -> ApiClient:
+        """The same run's client for another project or session."""
+        return ApiClient(self.settings, session or self.session, project_id or self.project_id,
+                         self.response_time_limit, self.deviate)
+
+    def call(self, operation_id: str, job_id: str | None = None, body: Any = None,
+             headers: dict | None = None, query: dict | None = None, data: bytes | None = None,
+             authenticated: bool = True) -> requests.Response:
+        """One operation of the spec, by operationId: its method and path come from there."""
+        operation = contract.operation(operation_id)
+        path = operation.url_path(project_id=self.project_id, job_id=job_id)
+        if query:
+            path += "?" + urlencode(query)
+        return self.request(operation.method, path, json_body=body, data=data,
+                            headers=headers, authenticated=authenticated)
+
     # The operations under test.
     def command(self, job_id: str, body: Any, headers: dict | None = None) -> requests.Response:
-        path = contract.COMMAND_PATH.format(project_id=self.project_id, job_id=job_id)
-        return self.request("POST", path, json_body=body, headers=headers)
+        return self.call(contract.COMMAND_OPERATION, job_id, body=body, headers=headers)
 
     def delete(self, job_id: str, headers: dict | None = None) -> requests.Response:
-        path = contract.JOB_PATH.format(project_id=self.project_id, job_id=job_id)
-        return self.request("DELETE", path, headers=headers)
+        return self.call(contract.DELETE_OPERATION, job_id, headers=headers)
 
     # Supporting operations.
     def show(self, job_id: str) -> requests.Response:
-        path = contract.JOB_PATH.format(project_id=self.project_id, job_id=job_id)
-        return self.request("GET", path)
+        return self.call(contract.SHOW_OPERATION, job_id)
 
     def state_of(self, job_id: str) -> str | None:
         """The job's state per Show, or None when the job is not found."""
         response = self.show(job_id)
-        if response.status_code != 200:
-            return None
-        return response.json().get("state")
+        state = json_body(response.content)
+        state = state.get("state") if isinstance(state, dict) else None
+        if response.status_code == 200 and not isinstance(state, str):
+            raise SuiteError(f"Show of job {job_id} answered 200 without a state: "
+                             f"{response.text[:200]}")
+        return state if response.status_code == 200 else None
 
     def list_jobs(self, **query: str) -> requests.Response:
-        path = contract.JOBS_PATH.format(project_id=self.project_id)
-        suffix = "?" + urlencode(query) if query else ""
-        return self.request("GET", path + suffix)
+        return self.call(contract.LIST_OPERATION, query=query)
 
     def create(self, name: str, **fields: Any) -> requests.Response:
-        path = contract.JOBS_PATH.format(project_id=self.project_id)
-        return self.request("POST", path, json_body={"name": name, **fields})
+        return self.call(contract.CREATE_OPERATION, body={"name": name, **fields})
 
     # The test-control interface (openapi/control.yaml).
     def seed(self, state: str) -> str:
         path = CONTROL_JOBS.format(project_id=self.project_id)
         response = self.request("POST", path, json_body={"state": state})
-        try:
-            job_id = response.json()["job_id"] if response.status_code == 201 else None
-        except (ValueError, KeyError, TypeError):
-            job_id = None
-        if not isinstance(job_id, str):
+        answer = json_body(response.content)
+        job_id = answer.get("job_id") if isinstance(answer, dict) else None
+        if response.status_code != 201 or not isinstance(job_id, str):
             raise SeedError(f"seeding a job in {state} answered {response.status_code}")
         return job_id
 
@@ -119,13 +139,21 @@ class ApiClient:
             response.headers.get("X-Request-Id"),
         )
         self.transcript.append(exchange)
+        self._judge_every_answer(method, path, response, authenticated)
+        return response
+
+    def _judge_every_answer(self, method: str, path: str, response: requests.Response,
+                            authenticated: bool) -> None:
+        what = f"{method} {path}"
+        requirements.no_server_error(Answer.of(response), what)
+        if authenticated and response.status_code == 401:
+            raise RunAborted(f"the target refused the run's credentials mid-run ({what} "
+                             f"answered 401 {response.text[:120]}); check that the token or "
+                             "keys are still valid")
         elapsed = response.elapsed.total_seconds()
         if self.response_time_limit and elapsed > self.response_time_limit:
-            raise RequirementViolation(
-                "RSP-05", None, f"{method} {path} answered in {elapsed:.2f} s",
-                f"every answer within {self.response_time_limit:g} s",
-            )
-        return response
+            self.deviate(Violation("RSP-05", None, f"{what} answered in {elapsed:.2f} s",
+                                   f"every answer within {self.response_time_limit:g} s"))
 
     def begin(self) -> None:
         """A new example starts: its transcript shows only its own requests."""
@@ -135,9 +163,14 @@ class ApiClient:
         return "\n".join(str(exchange) for exchange in self.transcript)
 
 
-class SeedError(AssertionError):
-    """The target could not put a job into the requested state: it answered the control
-    interface or Create wrongly, which fails the test that needed the job."""
+class SeedError(SuiteError):
+    """The target could not put a job into the requested state: the control interface or
+    Create answered wrongly. The test that needed the job ends as `error`: what it checks
+    was never reached."""
+
+
+def _raise(violation: Violation) -> None:
+    raise violation
 
 
 def new_job_id() -> str:
@@ -150,10 +183,8 @@ def _body_of(response: requests.Response) -> Any:
         return None
     if len(response.content) > 64 * 1024:  # a transcript shows a preview, not megabytes
         return _preview(response.content)
-    try:
-        return response.json()
-    except ValueError:
-        return _preview(response.content)
+    body = json_body(response.content)
+    return _preview(response.content) if body is None else body
 
 
 def _preview(data: bytes | None) -> str | None:

@@ -7,6 +7,7 @@ it; the CLI turns it into exit code 2.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 from dataclasses import dataclass, field, fields, replace
@@ -49,6 +50,7 @@ class Settings:
     # profile's disposable: true)
     disposable: bool = False  # the profile says the target's data may be destroyed
     max_live_jobs: int | None = None  # jobs of this run alive at once, per project
+    strict_model: bool = False  # model rules (MOD-*, RSP-05) fail the run, not only deviate
     run_id: str | None = None  # tags what this run creates; set by the CLI
     suite_args: tuple[str, ...] = field(default=())
 
@@ -153,8 +155,7 @@ def validate(values: dict[str, Any]) -> Settings:
         raise ConfigError(f"AK/SK authentication needs both keys: {missing} is missing")
     if settings.tenant not in TENANTS:
         raise ConfigError(f"tenant must be one of {', '.join(TENANTS)}, not {settings.tenant!r}")
-    if settings.max_examples < 1:
-        raise ConfigError("max_examples must be at least 1")
+    _check_budgets(settings)
     if settings.rate_limit is not None:
         _parse_rate(settings.rate_limit)
     if not settings.is_loopback:  # shared targets get conservative defaults
@@ -162,6 +163,25 @@ def validate(values: dict[str, Any]) -> Settings:
         settings = replace(settings, **{k: v for k, v in conservative.items()
                                         if k not in values})
     return settings
+
+
+# Budgets and counts that must be positive: zero, negative, NaN or infinite ones would
+# turn a run into nothing (every test not covered) or into one that never ends.
+# Each named as a person sets it (option, else variable).
+_POSITIVE_COUNTS = {"max_examples": "--max-examples", "max_live_jobs": "--max-live-jobs"}
+_POSITIVE_SECONDS = {"max_time": "--max-time", "request_timeout": "METASTUDIO_REQUEST_TIMEOUT"}
+
+
+def _check_budgets(settings: Settings) -> None:
+    for name, given_as in _POSITIVE_COUNTS.items():
+        value = getattr(settings, name)
+        if value is not None and value < 1:
+            raise ConfigError(f"{name} ({given_as}) must be at least 1, not {value}")
+    for name, given_as in _POSITIVE_SECONDS.items():
+        value = getattr(settings, name)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ConfigError(f"{name} ({given_as}) must be a positive number of seconds, "
+                              f"not {value:g}")
 
 
 def _parse_rate(text: str) -> float:
@@ -191,14 +211,14 @@ def _coerce(key: str, value: Any) -> Any:
             return float(value)
         if key in ("max_time",):
             return float(value)
-        if key in ("control", "allow_writes", "disposable"):
+        if key in ("control", "allow_writes", "disposable", "strict_model"):
             if isinstance(value, bool):
                 return value
             return {"true": True, "yes": True, "1": True, "false": False, "no": False,
                     "0": False}[str(value).lower()]
         if key in ("report_dir", "model", "inventory"):
             return Path(value)
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError):  # int(inf) overflows
         raise ConfigError(f"setting {key} has an invalid value {value!r}") from None
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"setting {key} must be text, not {type(value).__name__}")

@@ -9,15 +9,35 @@ import copy
 import functools
 import hashlib
 import os
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-COMMAND_PATH = "/v1/{project_id}/digital-human-training-manage/user/jobs/{job_id}/command"
-JOB_PATH = "/v1/{project_id}/digital-human-training-manage/user/jobs/{job_id}"
-JOBS_PATH = "/v1/{project_id}/digital-human-training-manage/user/jobs"
+# The operations the suite names, by the spec's operationId (the SDK's names); their
+# methods and paths are looked up in the spec, never written here.
+COMMAND_OPERATION = "Execute2dModelTrainingCommandByUser"
+DELETE_OPERATION = "Delete2dModelTrainingJob"
+SHOW_OPERATION = "Show2dModelTrainingJob"
+LIST_OPERATION = "List2dModelTrainingJob"
+CREATE_OPERATION = "Create2dModelTrainingJob"
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str  # upper case, as on the wire
+    path: str  # the spec's template, e.g. /v1/{project_id}/.../jobs/{job_id}
+    definition: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def under_test(self) -> bool:
+        return "under-test" in self.definition.get("tags", [])
+
+    def url_path(self, **parameters: str) -> str:
+        return self.path.format(**parameters)
 
 
 def spec_path() -> Path:
@@ -38,6 +58,22 @@ def spec_sha256() -> str:
     return hashlib.sha256(spec_path().read_bytes()).hexdigest()
 
 
+@functools.cache
+def operations() -> dict[str, Operation]:
+    """Every operation of the spec, by operationId."""
+    found = {}
+    for path, item in raw_spec()["paths"].items():
+        for method, definition in item.items():
+            if isinstance(definition, dict) and "operationId" in definition:
+                found[definition["operationId"]] = Operation(
+                    definition["operationId"], method.upper(), path, definition)
+    return found
+
+
+def operation(operation_id: str) -> Operation:
+    return operations()[operation_id]
+
+
 def _component(kind: str, name: str) -> dict[str, Any]:
     return raw_spec()["components"][kind][name]
 
@@ -49,11 +85,11 @@ def job_states() -> list[str]:
 
 def deletable_states() -> list[str]:
     """The seed's status gate, stated once as the DELETE operation's `x-deletable-states`."""
-    return list(raw_spec()["paths"][JOB_PATH]["delete"]["x-deletable-states"])
+    return list(operation(DELETE_OPERATION).definition["x-deletable-states"])
 
 
 def na_only_commands() -> list[str]:
-    return list(raw_spec()["paths"][COMMAND_PATH]["post"]["x-na-only-commands"])
+    return list(operation(COMMAND_OPERATION).definition["x-na-only-commands"])
 
 
 def commands() -> list[str]:
@@ -66,7 +102,7 @@ def command_messages() -> list[str]:
 
 
 def initial_state() -> str:
-    return raw_spec()["paths"][JOBS_PATH]["post"]["x-initial-state"]
+    return operation(CREATE_OPERATION).definition["x-initial-state"]
 
 
 def app_user_id_pattern() -> str:
@@ -76,6 +112,28 @@ def app_user_id_pattern() -> str:
 def schema(name: str) -> dict[str, Any]:
     """A component schema with its `$ref`s inlined, ready for `jsonschema`."""
     return _inline(_component("schemas", name))
+
+
+def lenient_schema(name: str) -> dict[str, Any]:
+    """A component schema as the documents allow at their widest: each enumeration also
+    takes its `x-also-accepted` values (the SDK's later additions)."""
+    return _widened(schema(name))
+
+
+def _widened(node: Any) -> Any:
+    if isinstance(node, dict):
+        widened = {key: _widened(value) for key, value in node.items()}
+        if "enum" in node and "x-also-accepted" in node:
+            widened["enum"] = [*node["enum"], *node["x-also-accepted"]]
+        return widened
+    if isinstance(node, list):
+        return [_widened(item) for item in node]
+    return node
+
+
+def also_accepted_commands() -> list[str]:
+    body = _component("schemas", "ExecuteCommandRequestBody")
+    return list(body["properties"]["command"].get("x-also-accepted", []))
 
 
 def _inline(node: Any) -> Any:

@@ -1,7 +1,9 @@
-"""Assertions for the deterministic tests, in the oracle's terms.
+"""The oracle's rules applied in the deterministic tests, with the test's own exchanges.
 
-`violation` raises a `RequirementViolation` whose message says what was received, what is
-documented, and the last requests of the test (never a credential).
+`that(api, rule, ...)` applies one rule of `requirements` to an answer the test received;
+a violation carries the test's transcript (never a credential), the failing exchange
+last. `deviation` reports a departure from the lifecycle model (a model rule), which
+fails the run only in strict mode.
 """
 
 from __future__ import annotations
@@ -9,45 +11,48 @@ from __future__ import annotations
 from typing import NoReturn
 
 import requests
-from metastudio_conformance.checks import RequirementViolation
+
+from metastudio_conformance import requirements
+from metastudio_conformance.answers import Answer
 from metastudio_conformance.client import ApiClient
+from metastudio_conformance.outcomes import Violation
+
+
+def answer(response: requests.Response) -> Answer:
+    return Answer.of(response)
+
+
+def that(api: ApiClient, rule, *args) -> None:
+    """Apply `rule(*args)`; an `requests.Response` among the args is judged as an Answer."""
+    args = tuple(Answer.of(a) if isinstance(a, requests.Response) else a for a in args)
+    try:
+        rule(*args)
+    except Violation as violation:
+        raise _with_transcript(api, violation) from None
 
 
 def violation(api: ApiClient, requirement: str, received: str, documented: str) -> NoReturn:
-    error = RequirementViolation(requirement, None, received, documented)
-    error.message += "\nTranscript:\n" + api.last_exchanges()
-    raise error
+    """A rule whose only implementation is the test that raises it (DEL-04's count, the
+    race's single winner, ...)."""
+    raise _with_transcript(api, Violation(requirement, None, received, documented))
 
 
-def describe(response: requests.Response) -> str:
-    body = response.text[:300] if response.content else "(empty body)"
-    return f"{response.status_code} {body}"
-
-
-def error_body(api: ApiClient, response: requests.Response) -> None:
-    """ERR-01 on a response the test already knows is an error."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not (
-        isinstance(body, dict)
-        and isinstance(body.get("error_code"), str)
-        and isinstance(body.get("error_msg"), str)
-    ):
-        violation(api, "ERR-01", describe(response), "error body {error_code, error_msg}")
-
-
-def refused_with_400(api: ApiClient, requirement: str, response: requests.Response,
-                     what: str) -> None:
-    """A parameter error: 400 with the error body (seed: "400 Parameters error")."""
-    if response.status_code != 400:
-        violation(api, requirement, describe(response), f"{what} refused with 400")
-    error_body(api, response)
+def deviation(api: ApiClient, requirement: str, received: str, documented: str) -> None:
+    """A model rule broken: the server departs from the chosen lifecycle model."""
+    assert requirements.get(requirement).is_model, requirement
+    api.deviate(_with_transcript(api, Violation(requirement, None, received, documented)))
 
 
 def unchanged(api: ApiClient, requirement: str, job_id: str, state: str) -> None:
-    now = api.state_of(job_id)
-    if now != state:
-        violation(api, requirement, f"job {job_id} is now {now or 'gone'}",
-                  f"a refused request leaves the job in {state}")
+    """The job is still in `state` (Show), as a refused request must leave it."""
+    that(api, requirements.unchanged, requirement, job_id, state, api.state_of(job_id))
+
+
+def describe(response: requests.Response) -> str:
+    return Answer.of(response).describe()
+
+
+def _with_transcript(api: ApiClient, error: Violation) -> Violation:
+    error.message += "\nTranscript (this test's requests, the failing one last):\n"
+    error.message += api.last_exchanges()
+    return error

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
 from metastudio_conformance import contract
 from metastudio_conformance.config import ConfigError
 

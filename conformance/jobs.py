@@ -8,13 +8,11 @@ none reaches is reported as not covered, never as passed.
 
 from __future__ import annotations
 
-import pytest
-import requests
 from metastudio_conformance import cleanup as leftovers
 from metastudio_conformance import contract, inventory, requirements
 from metastudio_conformance.client import ApiClient, SeedError
+from metastudio_conformance.outcomes import disabled, not_covered
 
-NOT_COVERED = "not covered: "
 PRODUCT_TAG = "metastudio-conformance"
 
 
@@ -26,6 +24,7 @@ class JobFactory:
         self.test_start = 0  # jobs before this index belong to finished tests
         self.spare = [e for e in inventory.load(api.settings.inventory) if e.disposable]
         self.used_create = False  # then the cleanup also sweeps the run's jobs by run id
+        self.origin: dict[str, str] = {}  # job id -> control, inventory or create
 
     def reachable_states(self) -> list[str]:
         """Every state through the control interface, else only the initial one; the
@@ -33,7 +32,7 @@ class JobFactory:
         self._check_writes()
         if self.control is None:
             try:
-                self._track(self.api.seed(contract.initial_state()))
+                self._track(self.api.seed(contract.initial_state()), "control")
                 self.control = True
             except SeedError:
                 self.control = False
@@ -50,7 +49,7 @@ class JobFactory:
             try:
                 job_id = self.api.seed(state)
                 self.control = True
-                return self._track(job_id)
+                return self._track(job_id, "control")
             except SeedError:
                 if self.control:
                     raise
@@ -58,14 +57,13 @@ class JobFactory:
         for entry in [e for e in self.spare if e.state == state]:
             self.spare.remove(entry)
             if self.api.state_of(entry.job_id) == state:
+                self.origin[entry.job_id] = "inventory"
                 return entry.job_id
         if state == contract.initial_state():
             return self._create()
-        pytest.skip(
-            f"{NOT_COVERED}no way to reach {state}: the target has no control interface, "
-            f"the inventory has no disposable job in it, and Create gives "
-            f"{contract.initial_state()}"
-        )
+        not_covered(f"no way to reach {state}: the target has no control interface, the "
+                    f"inventory has no disposable job in it, and Create gives "
+                    f"{contract.initial_state()}")
 
     def _create(self) -> str:
         return self.create()["job_id"]
@@ -88,7 +86,7 @@ class JobFactory:
         ):
             raise SeedError(f"Create answered {response.status_code} "
                             f"{response.headers.get('Content-Type', '')}: {response.text[:200]}")
-        self._track(answer["job_id"])
+        self._track(answer["job_id"], "create")
         return answer
 
     def begin_test(self) -> None:
@@ -108,40 +106,31 @@ class JobFactory:
                 self.test_start -= 1
                 if len(self.created) < cap:
                     return
-        pytest.skip(f"{NOT_COVERED}{cap} jobs of this run are alive and none can be deleted "
+        not_covered(f"{cap} jobs of this run are alive and none can be deleted "
                     f"(max_live_jobs)")
 
     def _check_writes(self) -> None:
         if not self.api.settings.writes_allowed:
-            pytest.skip("disabled: writes to a non-loopback target need --allow-writes or "
-                        "`disposable: true` in the profile")
+            disabled("writes are off for a non-loopback target: add --allow-writes if the "
+                     "project is yours (or disposable: true in the profile)")
         self._make_room()
 
-    def _track(self, job_id: str) -> str:
+    def _track(self, job_id: str, origin: str) -> str:
         self.created.append(job_id)
+        self.origin[job_id] = origin
         return job_id
+
+    def model_of(self, job_id: str, state: str, model):
+        """The model's view of a job handed out in `state`."""
+        return model.seeded(state, self.origin.get(job_id, "control"))
 
     def cleanup(self) -> None:
         """Delete what this run created and left deletable; never touch anything else.
 
         A Create cut short by Ctrl-C may have made a job whose id never came back, so
-        after the tracked jobs the run's jobs are also found by run id (List)."""
+        after the tracked jobs the run's jobs are also found by run id (List). Bounded in
+        time: it stops after its grace and says what it left (`cleanup.after_run`)."""
         created, self.created = self.created, []  # once, even if called again
-        try:
-            for job_id in created:
-                self._delete_if_deletable(job_id)
-            if self.used_create and self.api.settings.run_id:
-                self.used_create = False
-                for job in leftovers.jobs_of_run(self.api, self.api.settings.run_id):
-                    if job["job_id"] not in created:
-                        self._delete_if_deletable(job["job_id"])
-        except requests.RequestException:
-            return  # the target went away; nothing more can be cleaned
-
-    def _delete_if_deletable(self, job_id: str) -> None:
-        try:
-            state = self.api.state_of(job_id)
-            if state and requirements.delete_allowed(state):
-                self.api.delete(job_id)
-        except AssertionError:
-            pass  # a wrong answer (e.g. too slow) for this job: try the others
+        run_id = self.api.settings.run_id if self.used_create else None
+        self.used_create = False
+        leftovers.after_run(self.api, created, run_id)

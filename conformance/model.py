@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import yaml
-from metastudio_conformance import contract
+
+from metastudio_conformance import contract, requirements
+from metastudio_conformance.answers import Answer
 from metastudio_conformance.config import ConfigError
 
 DEFAULT = Path(str(resources.files("metastudio_conformance.models") / "reference.yaml"))
@@ -31,6 +32,7 @@ class JobModel:
     uploaded: set[int] = field(default_factory=set)
     confirmed: bool = False
     deleted: bool = False
+    parts_known: bool = True  # False for a job the run did not make (inventory)
 
 
 @dataclass(frozen=True)
@@ -80,19 +82,36 @@ class Model:
             return Prediction(False, unmet)
         return Prediction(True, "allowed", rule)
 
-    def refusal_ok(self, status: int, body: Any) -> bool:
+    def refusal_ok(self, answer: Answer) -> bool:
         """MOD-02: the refusal has the profile's form."""
-        as_400 = status == 400
-        as_failed = status == 200 and isinstance(body, dict) and (
-            body.get("commond_result") == "EXCUTE_FAILED")
-        return {"400": as_400, "excute-failed": as_failed}.get(self.refusal, as_400 or as_failed)
+        if self.refusal == "400":
+            return answer.status == 400
+        if self.refusal == "excute-failed":
+            return requirements.is_excute_failed(answer)
+        return requirements.is_refusal(answer)
+
+    def follow(self, job: JobModel, body: dict, observed: str | None) -> None:
+        """The server accepted what the model would refuse: take the server's word, so
+        later steps are judged from where the job really is."""
+        rule = next((t for t in self.transitions if t.command == body.get("command")), None)
+        if rule is not None and rule.confirms_parts:
+            job.confirmed = True
+        if observed:
+            job.state = observed
 
     def not_found_ok(self, status: int) -> bool:
         """MOD-03: an unknown job answers with the profile's status."""
         allowed = {"404": {404}, "400": {400}}.get(str(self.unknown_job), {400, 404})
         return status in allowed
 
-    def seeded(self, state: str) -> JobModel:
+    def seeded(self, state: str, origin: str = "control") -> JobModel:
+        """What is known of a job the factory handed out: seeded through the control
+        interface (its contract says `seeded_parts` are uploaded), made by Create (one
+        part, none uploaded), or taken from the inventory (its parts are unknown)."""
+        if origin == "create":
+            return JobModel(state, parts=1)
+        if origin == "inventory":
+            return JobModel(state, parts_known=False)
         parts = self.seeded_parts if state == contract.initial_state() else 0
         return JobModel(state, parts=parts, uploaded=set(range(1, parts + 1)))
 
@@ -108,7 +127,9 @@ def _unmet(requires: str | None, job: JobModel, body: dict) -> str | None:
 
 
 def load(path: str | Path | None = None) -> Model:
-    source = Path(path) if path else DEFAULT
+    """A model profile: a file, or the name of one shipped with the suite (`reference`,
+    the default, or `strict`)."""
+    source = _builtin(str(path)) or Path(path) if path else DEFAULT
     try:
         data = yaml.safe_load(source.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -129,6 +150,11 @@ def load(path: str | Path | None = None) -> Model:
     )
     _check_against_spec(model, source)
     return model
+
+
+def _builtin(name: str) -> Path | None:
+    shipped = DEFAULT.parent / f"{name}.yaml"
+    return shipped if name.isidentifier() and shipped.is_file() else None
 
 
 def _transition(entry: dict) -> Transition:

@@ -1,8 +1,8 @@
-"""The pytest plugin behind `metastudio-conformance run`.
+"""The pytest plugin of a conformance run: pytest's hooks wired to the run's context.
 
-It hands the run's settings to the tests as fixtures, turns `requirement` markers into
-Allure labels, and records an outcome per requirement for the console table and
-`results.json` (see `conformance.results`).
+It hands the run's settings, clients and job factories to the tests as fixtures, turns
+`requirement` markers into Allure labels, and records each test's outcome per
+requirement (`conformance.results`) for the console, `results.json` and the reports.
 """
 
 from __future__ import annotations
@@ -10,60 +10,70 @@ from __future__ import annotations
 import time
 
 import allure
+import hypothesis
+import hypothesis.configuration
 import pytest
 import requests
-from metastudio_conformance import checks, model, requirements, results
-from metastudio_conformance import schema as contract_schema_module
-from metastudio_conformance.client import ApiClient
-from metastudio_conformance.config import Settings
-from metastudio_conformance.jobs import NOT_COVERED, JobFactory
-from metastudio_conformance.results import Recorder
+
+from metastudio_conformance import checks, requirements, results
+from metastudio_conformance import schema as contract_schema
+from metastudio_conformance.context import RunContext
+from metastudio_conformance.outcomes import not_covered
+from metastudio_conformance.results import Marks
 from metastudio_conformance.transport import PoliteAdapter
+
+EVIDENCE_LINES = 20
 
 
 class ConformancePlugin:
     name = "metastudio-conformance"
 
-    def __init__(self, settings: Settings, selection: str | None = None) -> None:
-        self.run_settings = settings
-        self.selection = selection  # the -k expression, for the record
-        self.recorder = Recorder()
-        self.requests_sent = 0
-        self.test_requests = 0
-        self.started = time.monotonic()
-        self.first_failure: dict | None = None  # when and after how many requests
-        self.deadline = self.started + settings.max_time if settings.max_time else None
-        self.factories: list[JobFactory] = []
+    def __init__(self, context: RunContext) -> None:
+        self.context = context
+        self._test_started = (0.0, 0)
 
     def pytest_configure(self, config: pytest.Config) -> None:
-        config.addinivalue_line(
-            "markers", "requirement(*ids): the oracle requirements this test checks"
-        )
-        contract_schema_module.configure(self.run_settings)
+        config.addinivalue_line("markers", "requirement(*ids, also=()): the oracle "
+                                "requirements this test checks, and those it may also find "
+                                "broken without claiming a pass")
+        settings = self.context.settings
+        contract_schema.configure(settings)
+        # Hypothesis' caches go with the run's reports, not into whatever folder this is.
+        hypothesis.configuration.set_hypothesis_home_dir(settings.report_dir / ".hypothesis")
+        hypothesis.settings.register_profile(
+            "metastudio-conformance", max_examples=settings.max_examples, deadline=None,
+            database=None,  # the seed, not a local database, makes a run repeatable
+            suppress_health_check=list(hypothesis.HealthCheck))
+        hypothesis.settings.load_profile("metastudio-conformance")
 
     def pytest_collection_modifyitems(self, config, items) -> None:
         for item in items:
-            ids = requirement_ids(item)
-            unknown = [rid for rid in ids if rid not in requirements.REQUIREMENTS]
-            if not ids or unknown:
-                raise pytest.UsageError(
-                    f"{item.nodeid} must name known requirements (got {ids or 'none'})"
-                )
+            marks = marks_of(item)
+            unknown = [rid for rid in marks.claims + marks.also
+                       if rid not in requirements.REQUIREMENTS]
+            if not marks.claims or unknown:
+                raise pytest.UsageError(f"{item.nodeid} must name known requirements "
+                                        f"(got {marks.claims or 'none'}, {unknown})")
 
     def pytest_deselected(self, items) -> None:
         """A test left out by `-k` is disabled by configuration, not merely not covered."""
         for item in items:
-            for rid in requirement_ids(item):
-                self.recorder.add(rid, "disabled", item.nodeid,
-                                  f"deselected by -k {self.selection!r}")
+            for rid in marks_of(item).claims:
+                self.context.recorder.add(rid, "disabled", item.nodeid,
+                                          f"deselected by -k {self.context.selection!r}")
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            pytest.skip(f"{NOT_COVERED}the run's time budget (max_time "
-                        f"{self.run_settings.max_time:g} s) ran out")
-        for factory in self.factories:
+        context = self.context
+        context.deviations = []
+        self._test_started = (time.monotonic(), context.requests_sent)
+        if context.abort_reason:
+            not_covered(f"the run stopped early: {context.abort_reason}")
+        if context.deadline is not None and time.monotonic() > context.deadline:
+            not_covered(f"the run's time budget (max_time {context.settings.max_time:g} s) "
+                        "ran out")
+        for factory in context.factories:
             factory.begin_test()
-        for rid in requirement_ids(item):
+        for rid in marks_of(item).claims:
             requirement = requirements.get(rid)
             allure.dynamic.label("requirement", rid)
             allure.dynamic.feature(requirements.AREAS[requirement.area])
@@ -84,15 +94,20 @@ class ConformancePlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = yield
+        context = self.context
         if report.when == "call" or report.outcome != "passed":
+            started, sent = self._test_started
             excinfo = call.excinfo
-            self.recorder.record(item.nodeid, requirement_ids(item), report, excinfo)
-        if report.failed and self.first_failure is None:
-            self.first_failure = {
-                "test": item.nodeid,
-                "seconds": round(time.monotonic() - self.started, 2),
-                "requests": self.requests_sent,
-            }
+            context.recorder.record(item.nodeid, marks_of(item), report, excinfo,
+                                    context.deviations, time.monotonic() - started,
+                                    context.requests_sent - sent)
+            context.deviations = []
+            reason = results.aborted(excinfo.value if excinfo else None)
+            if reason and not context.abort_reason:
+                context.abort_reason = reason
+                item.session.shouldstop = f"the run stopped early: {reason}"
+        if report.failed:
+            context.note_failure(item.nodeid)
         return report
 
     @pytest.hookimpl(trylast=True)  # after schemathesis' own, which puts a traceback there
@@ -102,109 +117,111 @@ class ConformancePlugin:
         Allure took their copy of the report before this hook."""
         error = call.excinfo.value if call.excinfo else None
         if report.failed and isinstance(error, BaseExceptionGroup):
-            found = results.classify(error, requirement_ids(node))
-            rids = sorted({rid for rid, _, _ in found})
+            found = results.classify(error, marks_of(node))
+            rids = sorted({rid for rid, status, _ in found if status != "not-covered"})
             report.longrepr = (f"{', '.join(rids)}: {len(found)} finding(s); "
                                "evidence above and in results.json")
 
     def pytest_sessionfinish(self, session) -> None:
-        self.test_requests = self.requests_sent  # what follows is cleanup
+        self.context.test_requests = self.context.requests_sent  # what follows is cleanup
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        rows = self.recorder.summary()
-        failed = [row for row in rows.values() if row["status"] in ("fail", "error")]
-        if failed:
+        rows = self.context.recorder.summary()
+        shown = [row for row in rows.values()
+                 if row["status"] in ("fail", "error", "deviation")]
+        if shown:
             terminalreporter.write_sep("=", "evidence")
-            for row in failed:
-                lines = row["evidence"].splitlines()
-                terminalreporter.write_line(f"{row['id']} {row['status'].upper()}: "
-                                            f"{row['title']}")
-                for line in lines[:20]:
-                    terminalreporter.write_line("    " + line)
-                if len(lines) > 20:
-                    terminalreporter.write_line(f"    ... ({len(lines) - 20} more lines in "
-                                                "results.json)")
+        for row in shown:
+            lines = row["evidence"].splitlines()
+            terminalreporter.write_line(f"{row['id']} {row['status'].upper()}: {row['title']}")
+            for line in lines[:EVIDENCE_LINES]:
+                terminalreporter.write_line("    " + line)
+            if len(lines) > EVIDENCE_LINES:
+                terminalreporter.write_line(f"    ... ({len(lines) - EVIDENCE_LINES} more "
+                                            "lines in results.json)")
         terminalreporter.write_sep("=", "conformance per requirement")
         terminalreporter.write_line(results.table(rows))
-        terminalreporter.write_line(f"{self.requests_sent} requests sent to the target")
+        deviating = [rid for rid, row in rows.items() if row["status"] == "deviation"]
+        if deviating:
+            terminalreporter.write_line(
+                f"{len(deviating)} deviation(s) from the lifecycle model ({', '.join(deviating)})"
+                ": where the documents are silent the target chose otherwise; not failures "
+                "(--strict-model makes them fail)")
+        terminalreporter.write_line(f"{self.context.requests_sent} requests sent to the target")
 
     # Fixtures.
     @pytest.fixture(scope="session")
-    def settings(self) -> Settings:
-        return self.run_settings
+    def run_context(self) -> RunContext:
+        return self.context
+
+    @pytest.fixture(scope="session")
+    def settings(self):
+        return self.context.settings
+
+    @pytest.fixture(scope="session")
+    def lifecycle_model(self):
+        return self.context.model
 
     @pytest.fixture(scope="session")
     def http_session(self):
         """One session for every request of the run (schemathesis' too), counted."""
+        settings = self.context.settings
         with requests.Session() as session:
-            session.hooks["response"].append(self._count)
-            adapter = PoliteAdapter(self.run_settings.rate_per_second(), self.deadline,
-                                    answer_time=3 * self.run_settings.request_timeout)
+            session.hooks["response"].append(self.context.count)
+            adapter = PoliteAdapter(settings.rate_per_second(), self.context.deadline,
+                                    answer_time=3 * settings.request_timeout)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             yield session
 
-    def _count(self, response, *args, **kwargs) -> None:
-        self.requests_sent += 1
-
     @pytest.fixture(scope="session")
-    def api(self, settings, http_session, lifecycle_model) -> ApiClient:
-        return ApiClient(settings, http_session,
-                         response_time_limit=lifecycle_model.max_response_time)
+    def api(self, http_session):
+        return self.context.client(http_session)
 
     @pytest.fixture(autouse=True)
     def _fresh_transcript(self, request):
         """Each test's failures show its own requests only."""
-        if "api" in request.fixturenames:
-            request.getfixturevalue("api").begin()
+        for name in ("api", "na_api", "other_api"):
+            if name in request.fixturenames:
+                request.getfixturevalue(name).begin()
 
     @pytest.fixture(scope="session")
-    def lifecycle_model(self, settings):
-        return model.load(settings.model)
-
-    @pytest.fixture(scope="session")
-    def na_api(self, settings, api, http_session) -> ApiClient:
-        """A client for an NA-whitelisted project, or a not-covered skip without one."""
+    def na_api(self, api, http_session):
+        """A client for an NA-whitelisted project, or not covered without one."""
+        settings = self.context.settings
         if settings.tenant == "na":
             return api
         if not settings.na_project_id:
-            pytest.skip(f"{NOT_COVERED}no NA project configured (na_project_id)")
-        return ApiClient(settings, http_session, project_id=settings.na_project_id,
-                         response_time_limit=api.response_time_limit)
+            not_covered("no NA project configured: give --na-project-id (an NA-whitelisted "
+                        "project) to check the NA-only rules")
+        return self.context.client(http_session, settings.na_project_id)
 
     @pytest.fixture(scope="session")
-    def other_api(self, settings, api, http_session) -> ApiClient:
+    def other_api(self, http_session):
         """The same credentials in another project, for isolation checks."""
+        settings = self.context.settings
         if not settings.other_project_id:
-            pytest.skip(f"{NOT_COVERED}no second project configured (other_project_id)")
-        return ApiClient(settings, http_session, project_id=settings.other_project_id,
-                         response_time_limit=api.response_time_limit)
-
-    @pytest.fixture(scope="session")
-    def other_jobs(self, other_api):
-        yield self._factory(other_api)
-
-    @pytest.fixture(scope="session")
-    def na_jobs(self, na_api):
-        yield self._factory(na_api)
+            not_covered("no second project configured: give --other-project-id (another "
+                        "project of the same credentials) to check isolation")
+        return self.context.client(http_session, settings.other_project_id)
 
     @pytest.fixture(scope="session")
     def jobs(self, api):
-        yield self._factory(api)
+        return self.context.factory(api)
 
-    def _factory(self, api) -> JobFactory:
-        factory = JobFactory(api)
-        self.factories.append(factory)
-        return factory
+    @pytest.fixture(scope="session")
+    def na_jobs(self, na_api):
+        return self.context.factory(na_api)
 
-    def cleanup(self) -> None:
-        """Delete what the run created; the CLI calls it after pytest, even on Ctrl-C."""
-        for factory in self.factories:
-            factory.cleanup()
+    @pytest.fixture(scope="session")
+    def other_jobs(self, other_api):
+        return self.context.factory(other_api)
 
 
-def requirement_ids(item: pytest.Item) -> list[str]:
-    ids: list[str] = []
+def marks_of(item: pytest.Item) -> Marks:
+    claims: list[str] = []
+    also: list[str] = []
     for marker in item.iter_markers("requirement"):
-        ids.extend(rid for rid in marker.args if rid not in ids)
-    return ids
+        claims.extend(rid for rid in marker.args if rid not in claims)
+        also.extend(rid for rid in marker.kwargs.get("also", ()) if rid not in also)
+    return Marks(claims, also)

@@ -1,8 +1,14 @@
-"""Outcomes per requirement: recorded from test reports, printed, and written as JSON.
+"""Outcomes per requirement and per test: recorded from test reports, printed, written.
 
-Statuses: `pass`, `fail` (the server broke the requirement), `not-covered` (no test could
-exercise it, with the reason), `disabled` (turned off by configuration), `error` (the
-suite itself or the network broke, not the server).
+Statuses: `pass`; `fail` (the target broke the requirement); `deviation` (a model rule the
+target departs from, outside strict mode: not a failure); `not-covered` (nothing could
+exercise it, with the reason); `disabled` (turned off by configuration); `error` (the
+suite, the setup or the network broke, not the target's conformance).
+
+Each finding is charged to the requirement it names, whatever test observed it; a test
+that raises a requirement it does not name (markers `requirement(...)` and
+`also=(...)`, plus the ambient ERR-02 and RSP-05) is a suite error, so what a test marks
+and what it raises cannot drift apart.
 """
 
 from __future__ import annotations
@@ -13,59 +19,127 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from metastudio_conformance import checks, contract, requirements
-from metastudio_conformance.jobs import NOT_COVERED
 
-RANK = {"fail": 4, "error": 3, "pass": 2, "not-covered": 1, "disabled": 0}
+from metastudio_conformance import checks, contract, requirements
+from metastudio_conformance.outcomes import AMBIENT, RunAborted, SuiteError, skip_status
+
+RANK = {"fail": 5, "error": 4, "deviation": 3, "pass": 2, "not-covered": 1, "disabled": 0}
+RESULTS_VERSION = 2
 
 
 class Recorder:
     def __init__(self) -> None:
         self.outcomes: dict[str, list[tuple[str, str, str]]] = {}
+        self.tests: list[dict[str, Any]] = []
 
     def add(self, rid: str, status: str, nodeid: str, evidence: str) -> None:
         self.outcomes.setdefault(rid, []).append((status, nodeid, evidence))
 
-    def record(self, nodeid, ids, report, excinfo) -> None:
-        if report.passed:
-            for rid in ids:
-                self.add(rid, "pass", nodeid, "")
-            return
-        if report.skipped:
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
-            reason = reason.removeprefix("Skipped: ")
-            status = "not-covered" if reason.startswith(NOT_COVERED) else "disabled"
-            for rid in ids:
-                self.add(rid, status, nodeid, reason.removeprefix(NOT_COVERED))
-            return
+    def record(self, nodeid: str, marks: Marks, report, excinfo, deviations=(),
+               seconds: float = 0.0, requests_sent: int = 0) -> list[tuple[str, str, str]]:
+        """Charge one test's outcome to requirements; returns what was charged."""
         error = excinfo.value if excinfo else None
-        for rid, status, evidence in classify(error, ids):
+        if report.passed:
+            found = [(rid, "pass", "") for rid in marks.claims]
+        elif report.skipped:
+            status = skip_status(error) or "not-covered"
+            found = [(rid, status, _skip_reason(report)) for rid in marks.claims]
+        else:
+            found = classify(error, marks)
+        found = _with_deviations(found, deviations, marks)
+        for rid, status, evidence in found:
             self.add(rid, status, nodeid, evidence)
+        self.tests.append(_test_record(nodeid, marks, report, found, seconds, requests_sent))
+        return found
 
     def summary(self) -> dict[str, dict[str, Any]]:
         rows = {}
         for rid, requirement in requirements.REQUIREMENTS.items():
             outcomes = self.outcomes.get(rid, [])
             if not outcomes:
-                status, evidence = "not-covered", "no test exercised it in this run"
+                status, evidence = "not-covered", "no test in this run exercises it"
             else:
                 status = max((o[0] for o in outcomes), key=RANK.__getitem__)
                 evidence = _evidence([o for o in outcomes if o[0] == status])
-            rows[rid] = {
-                "id": rid,
-                "title": requirement.title,
-                "source": requirement.source,
-                "quote": requirement.quote,
-                "kind": requirement.kind,
-                "status": status,
-                "evidence": evidence[:4000],
-            }
+            rows[rid] = {"id": rid, "title": requirement.title, "source": requirement.source,
+                         "quote": requirement.quote, "kind": requirement.kind,
+                         "status": status, "evidence": evidence[:4000]}
         return rows
+
+
+class Marks:
+    """The requirements a test claims (`requirement(...)`: a pass counts for them) and
+    those it may also find broken (`also=(...)`)."""
+
+    def __init__(self, claims: list[str], also: list[str]) -> None:
+        self.claims, self.also = claims, also
+
+    def names(self, rid: str) -> bool:
+        return rid in self.claims or rid in self.also or rid in AMBIENT
+
+
+def classify(error: BaseException | None, marks: Marks) -> list[tuple[str, str, str]]:
+    """(requirement, status, evidence) for one failed test."""
+    found: list[tuple[str, str, str]] = []
+    for leaf in leaves(error) if error is not None else []:
+        attributed = checks.requirements_of(leaf)
+        for rid in attributed:
+            if marks.names(rid):
+                found.append((rid, "fail", _first_lines(leaf)))
+            else:
+                found.append((rid, "error", f"suite error: the test raised {rid} but names "
+                              f"only {', '.join(marks.claims + marks.also)}"))
+        if not attributed:
+            kind = ("network error" if isinstance(leaf, requests.RequestException) else
+                    "setup error" if isinstance(leaf, SuiteError) else "suite error")
+            found += [(rid, "error", f"{kind}: {_first_lines(leaf)}") for rid in marks.claims]
+    if not found:
+        return [(rid, "error", "test failed without an exception") for rid in marks.claims]
+    charged = {rid for rid, _, _ in found}
+    stopped = ", ".join(sorted(charged))
+    found += [(rid, "not-covered", f"its test stopped at {stopped} before checking it")
+              for rid in marks.claims if rid not in charged]
+    return found
+
+
+def aborted(error: BaseException | None) -> str | None:
+    """The reason a run must stop after this test, if any."""
+    for leaf in leaves(error) if error is not None else []:
+        if isinstance(leaf, RunAborted):
+            return str(leaf)
+    return None
+
+
+def _with_deviations(found, deviations, marks: Marks):
+    """A model rule the test saw broken is a deviation, whatever else the test found."""
+    deviated = {}
+    for violation in deviations:
+        status = "deviation" if marks.names(violation.requirement) else "error"
+        deviated[violation.requirement] = (status, _first_lines(violation))
+    kept = [(rid, status, text) for rid, status, text in found
+            if rid not in deviated or status in ("fail", "error")]
+    return kept + [(rid, status, text) for rid, (status, text) in deviated.items()]
+
+
+def _test_record(nodeid, marks, report, found, seconds, requests_sent) -> dict[str, Any]:
+    statuses = {rid: status for rid, status, _ in found}
+    status = max(statuses.values(), key=RANK.__getitem__) if statuses else "error"
+    reasons = [f"{rid}: {text.splitlines()[0]}" for rid, state, text in found
+               if state != "pass" and text]
+    return {"id": nodeid, "requirements": marks.claims, "status": status,
+            "outcome": report.outcome, "reason": "; ".join(reasons)[:2000],
+            "seconds": round(seconds, 3), "requests": requests_sent,
+            "by_requirement": statuses}
+
+
+def _skip_reason(report) -> str:
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+    return reason.removeprefix("Skipped: ")
 
 
 def _evidence(outcomes: list[tuple[str, str, str]]) -> str:
     """Failures in full, one per test; passes and skips summarised by reason."""
-    if outcomes[0][0] in ("fail", "error"):
+    if outcomes[0][0] in ("fail", "error", "deviation"):
         return "\n\n".join(f"{nodeid}: {text}" for _, nodeid, text in outcomes)
     reasons: dict[str, list[str]] = {}
     for _, nodeid, text in outcomes:
@@ -75,22 +149,6 @@ def _evidence(outcomes: list[tuple[str, str, str]]) -> str:
         f"{', ...' if len(ids) > 1 else ''})"
         for text, ids in reasons.items()
     )
-
-
-def classify(error: BaseException | None, ids: list[str]) -> list[tuple[str, str, str]]:
-    """(requirement, status, evidence) for one failed test."""
-    failures = list(leaves(error)) if error is not None else []
-    found: list[tuple[str, str, str]] = []
-    for leaf in failures:
-        attributed = checks.requirements_of(leaf)
-        if attributed:
-            found.extend((rid, "fail", _first_lines(leaf)) for rid in attributed)
-        elif isinstance(leaf, AssertionError):
-            found.extend((rid, "fail", _first_lines(leaf)) for rid in ids)
-        else:
-            kind = "network" if isinstance(leaf, requests.RequestException) else "suite"
-            found.extend((rid, "error", f"{kind} error: {_first_lines(leaf)}") for rid in ids)
-    return found or [(rid, "error", "test failed without an exception") for rid in ids]
 
 
 def leaves(error: BaseException):
@@ -107,21 +165,26 @@ def _first_lines(error: BaseException, limit: int = 60) -> str:
     return "\n".join(lines[:limit])
 
 
-def write(path: Path, rows: dict[str, dict], settings, started: float, plugin) -> None:
+def write(path: Path, rows: dict[str, dict], context) -> None:
     from metastudio_conformance import __version__
 
+    settings = context.settings
     document = {
+        "results_version": RESULTS_VERSION,
         "suite_version": __version__,
         "spec_sha256": contract.spec_sha256(),
         "seed": settings.seed,
         "run_id": settings.run_id,
         "max_examples": settings.max_examples,
-        "selection": plugin.selection,
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-        "duration_s": round(time.time() - started, 2),
-        "requests_sent": plugin.test_requests,
-        "cleanup_requests": plugin.requests_sent - plugin.test_requests,
-        "first_failure": plugin.first_failure,
+        "strict": context.strict,
+        "selection": context.selection,
+        "replay": context.replay,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(context.started_wall)),
+        "duration_s": round(time.time() - context.started_wall, 2),
+        "requests_sent": context.test_requests,
+        "cleanup_requests": context.requests_sent - context.test_requests,
+        "first_failure": context.first_failure,
+        "aborted": context.abort_reason,
         "target": {
             "url": settings.target,
             "project_id": settings.project_id,
@@ -129,6 +192,7 @@ def write(path: Path, rows: dict[str, dict], settings, started: float, plugin) -
             "auth": settings.auth_kind,
         },
         "requirements": list(rows.values()),
+        "tests": context.recorder.tests,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

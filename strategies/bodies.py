@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hypothesis import strategies as st
+
 from metastudio_conformance import contract
 
 _TEXT = st.text(
@@ -37,8 +38,9 @@ def command_bodies(commands: list[str] | None = None) -> st.SearchStrategy[dict]
 
 
 def undocumented_commands() -> st.SearchStrategy[str]:
-    """Strings that are not documented commands: near misses and the SDK-only additions."""
-    documented = set(contract.commands())
+    """Strings that no document names as a command: near misses and made-up ones (the SDK's
+    later additions are not among them: a newer service may accept those)."""
+    documented = set(contract.commands()) | set(contract.also_accepted_commands())
     near_misses = st.sampled_from(contract.commands()).flatmap(
         lambda c: st.sampled_from([c.lower(), c + "X", c[:-1], " " + c, c.replace("_", "-")])
     )

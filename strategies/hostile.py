@@ -26,5 +26,5 @@ def malformed_json() -> st.SearchStrategy[bytes]:
 
 
 def huge_body(size: int = 2 * 1024 * 1024) -> bytes:
-    """A syntactically valid command body far larger than any documented field allows."""
+    """A syntactically valid command body of 2 MiB (no size limit is documented)."""
     return json.dumps({"command": "SUBMITVERIFYING", "operation_reason": "x" * size}).encode()

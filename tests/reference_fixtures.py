@@ -6,8 +6,8 @@ project, and a lenient one (no auth, EXCUTE_FAILED refusals, 400 for unknown job
 from __future__ import annotations
 
 import pytest
-from metastudio_conformance.reference_server import start_server, stop_server
 
+from metastudio_conformance.reference_server import start_server, stop_server
 from tests.reference_helpers import NA, OPTIONS, Api
 
 

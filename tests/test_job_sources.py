@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import requests
-from metastudio_conformance.auth import TokenAuth
 
+from metastudio_conformance.auth import TokenAuth
 from tests.conftest import run_cli
 
 TOKEN = "job-sources-token"

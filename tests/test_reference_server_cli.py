@@ -7,9 +7,9 @@ import signal
 import subprocess
 
 import pytest
+
 from metastudio_conformance.reference_server.__main__ import main as cli_main
 from metastudio_conformance.reference_server.faults import REGISTRY
-
 from tests.conftest import SERVE
 from tests.reference_helpers import Api
 

@@ -7,9 +7,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 import requests
+
 from metastudio_conformance.reference_server import start_server, stop_server
 from metastudio_conformance.reference_server.faults import REGISTRY
-
 from tests.reference_helpers import OPTIONS, STD, TIMEOUT, Api, assert_error
 from tests.reference_probes import OVERLAPS, PROBES, QUIET, burst, observe
 

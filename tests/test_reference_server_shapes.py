@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from metastudio_conformance.reference_server import start_server, stop_server
 
+from metastudio_conformance.reference_server import start_server, stop_server
 from tests.reference_helpers import (
     DELETABLE,
     HEX32,

@@ -16,6 +16,7 @@ from html import escape
 from pathlib import Path
 
 import pytest
+
 from metastudio_conformance.reports import allure_extras, allure_html, conformance
 from metastudio_conformance.reports import document as doc
 from metastudio_conformance.requirements import REQUIREMENTS

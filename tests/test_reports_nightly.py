@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from metastudio_conformance.reports import allure_html
 from metastudio_conformance.requirements import REQUIREMENTS
-
 from tests.conftest import SERVE
 
 pytestmark = pytest.mark.reports

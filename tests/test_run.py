@@ -7,8 +7,8 @@ import shlex
 import socket
 
 import pytest
-from metastudio_conformance.requirements import REQUIREMENTS
 
+from metastudio_conformance.requirements import REQUIREMENTS
 from tests.conftest import run_cli
 
 

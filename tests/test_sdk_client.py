@@ -26,6 +26,7 @@ from huaweicloudsdkmetastudio.v1 import (
     MetaStudioClient,
     Show2dModelTrainingJobRequest,
 )
+
 from metastudio_conformance.reference_server import start_server, stop_server
 
 pytestmark = pytest.mark.sdk

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from metastudio_conformance import contract
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
+
+from metastudio_conformance import contract
 
 OPENAPI = Path(__file__).resolve().parent.parent / "openapi"
 
@@ -44,9 +45,20 @@ def test_app_user_id_pattern_refuses_chinese():
 
 
 def test_generation_view_leaves_credentials_to_the_client():
+    command = contract.operation(contract.COMMAND_OPERATION)
     view = contract.generation_view()
-    operation = view["paths"][contract.COMMAND_PATH]["post"]
+    operation = view["paths"][command.path][command.method.lower()]
     refs = [p["$ref"].split("/")[-1] for p in operation["parameters"]]
     assert refs == ["XAppUserId"]
     # The spec itself is untouched.
-    assert len(contract.raw_spec()["paths"][contract.COMMAND_PATH]["post"]["parameters"]) == 5
+    assert len(command.definition["parameters"]) == 5
+
+
+def test_operations_come_from_the_spec_by_operation_id():
+    operations = contract.operations()
+    under_test = sorted(op.operation_id for op in operations.values() if op.under_test)
+    assert under_test == [contract.DELETE_OPERATION, contract.COMMAND_OPERATION]
+    delete = contract.operation(contract.DELETE_OPERATION)
+    assert delete.method == "DELETE"
+    assert delete.url_path(project_id="p", job_id="j").endswith("/p/digital-human-training-"
+                                                                "manage/user/jobs/j")

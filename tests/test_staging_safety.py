@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import requests
-from metastudio_conformance.auth import TokenAuth
 
+from metastudio_conformance.auth import TokenAuth
 from tests.conftest import NA_PROJECT, run_cli
 
 CANARY_TOKEN = "canary-token-7f3a9c"

@@ -1,0 +1,108 @@
+"""What one conformance run knows, built once and passed to whatever needs it.
+
+The settings, the lifecycle model (loaded once), the recorder of outcomes, the request
+statistics, the job factories, the deviations of the test running now, and the replay
+command. The pytest plugin only wires hooks to it; `results.write` reads it.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from dataclasses import dataclass, field
+
+import requests
+
+from metastudio_conformance import model as lifecycle
+from metastudio_conformance.client import ApiClient
+from metastudio_conformance.config import Settings
+from metastudio_conformance.jobs import JobFactory
+from metastudio_conformance.outcomes import Violation
+from metastudio_conformance.results import Recorder
+
+# What decides which tests run and on which jobs: a replay repeats all of it (secrets come
+# from the environment or the profile again, never from this line).
+REPLAYED = ("target", "project_id", "tenant", "na_project_id", "other_project_id",
+            "profile", "model", "inventory", "max_examples", "max_time", "allow_writes",
+            "strict_model", "report_dir")
+
+
+@dataclass
+class RunContext:
+    settings: Settings
+    model: lifecycle.Model
+    given: dict = field(default_factory=dict)  # the options the user gave, for the replay
+    selection: str | None = None  # the -k expression
+    recorder: Recorder = field(default_factory=Recorder)
+    started_wall: float = field(default_factory=time.time)
+    started: float = field(default_factory=time.monotonic)
+    requests_sent: int = 0
+    test_requests: int = 0  # requests before the end-of-run cleanup
+    first_failure: dict | None = None  # when and after how many requests
+    factories: list[JobFactory] = field(default_factory=list)
+    deviations: list[Violation] = field(default_factory=list)  # of the test running now
+    abort_reason: str | None = None  # credentials refused mid-run: nothing more to test
+
+    @classmethod
+    def build(cls, settings: Settings, given: dict | None = None,
+              selection: str | None = None) -> RunContext:
+        return cls(settings, lifecycle.load(settings.model), dict(given or {}), selection)
+
+    @property
+    def strict(self) -> bool:
+        """Model rules fail the run when asked for: --strict-model, or a model of one's own."""
+        return bool(self.settings.strict_model or self.settings.model)
+
+    @property
+    def deadline(self) -> float | None:
+        return self.started + self.settings.max_time if self.settings.max_time else None
+
+    def deviate(self, violation: Violation) -> None:
+        """A model rule broken: a failure in strict mode, otherwise a recorded deviation
+        and the test goes on judging the documented rules."""
+        if self.strict:
+            raise violation
+        if all(seen.requirement != violation.requirement for seen in self.deviations):
+            self.deviations.append(violation)
+
+    def count(self, response, *args, **kwargs) -> None:
+        self.requests_sent += 1
+
+    def client(self, session: requests.Session, project_id: str | None = None) -> ApiClient:
+        return ApiClient(self.settings, session, project_id,
+                         response_time_limit=self.model.max_response_time,
+                         deviate=self.deviate)
+
+    def factory(self, api: ApiClient) -> JobFactory:
+        factory = JobFactory(api)
+        self.factories.append(factory)
+        return factory
+
+    def note_failure(self, nodeid: str) -> None:
+        if self.first_failure is None:
+            self.first_failure = {"test": nodeid,
+                                  "seconds": round(time.monotonic() - self.started, 2),
+                                  "requests": self.requests_sent}
+
+    def cleanup(self) -> None:
+        """Delete what the run created; called after pytest, even on Ctrl-C."""
+        self.test_requests = self.requests_sent
+        for factory in self.factories:
+            factory.cleanup()
+
+    @property
+    def replay(self) -> str:
+        """The command that repeats this run: seed, target, projects, model, selection."""
+        parts = ["metastudio-conformance", "run", "--seed", str(self.settings.seed)]
+        for option in REPLAYED:
+            value = self.given.get(option)
+            if value is True:
+                parts.append("--" + option.replace("_", "-"))
+            elif value not in (None, False):
+                parts += ["--" + option.replace("_", "-"),
+                          f"{value:g}" if isinstance(value, float) else str(value)]
+        if self.given.get("control") is False:
+            parts.append("--no-control")
+        if self.selection:
+            parts += ["-k", self.selection]
+        return shlex.join(parts)
