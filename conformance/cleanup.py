@@ -1,44 +1,158 @@
-"""Leftovers of a cancelled run: delete its deletable jobs, and nothing else.
+"""Leftovers of a run: delete its deletable jobs, and nothing else, in bounded time.
 
 A job is this run's only if its batch_name is the run id AND its tags carry it (Create
 sets both); everything else on the target is left alone.
+
+Every loop here is bounded whatever the target answers: listing stops at a page that
+brings no job not seen before (a List that ignores offset and limit repeats itself) and
+after MAX_PAGES pages in any case; deleting stops when its time is up (the end-of-run
+cleanup gets `transport.grace_for(request_timeout)`, the `cleanup` command `max_time`),
+and says what it left.
 """
 
 from __future__ import annotations
 
+import sys
+import time
+from dataclasses import dataclass, field
+
 import requests
+
 from metastudio_conformance import requirements
 from metastudio_conformance.client import ApiClient
+from metastudio_conformance.transport import PoliteAdapter, TimeUp, grace_for
 
 PAGE = 100
+MAX_PAGES = 50  # 5,000 jobs: far more than a run keeps alive, and a List cannot page forever
+MAX_TIME = 1800.0  # the `cleanup` command's time without a max_time
+UNCHECKED = "unchecked: the cleanup's time ran out"
+
+
+@dataclass
+class Sweep:
+    deleted: list[str] = field(default_factory=list)
+    kept: list[tuple[str, str]] = field(default_factory=list)  # (job id, state or why)
+    time_up: bool = False
 
 
 def remove(settings, run_id: str) -> tuple[list[str], list[tuple[str, str]]]:
-    deleted: list[str] = []
-    kept: list[tuple[str, str]] = []
+    """The `cleanup` command: delete the run's deletable jobs within `max_time`."""
+    adapter = PoliteAdapter(settings.rate_per_second(),
+                            answer_time=3 * settings.request_timeout)
+    adapter.begin_cleanup(settings.max_time or MAX_TIME)
     with requests.Session() as session:
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
         api = ApiClient(settings, session)
-        for job in jobs_of_run(api, run_id):
-            state = api.state_of(job["job_id"])
-            if state and requirements.delete_allowed(state):
-                if requirements.is_delete_success(api.delete(job["job_id"]).status_code):
-                    deleted.append(job["job_id"])
-                    continue
-            kept.append((job["job_id"], state or "unknown"))
-    return deleted, kept
+        sweep = Sweep()
+        try:
+            ids = [job["job_id"] for job in jobs_of_run(api, run_id)]
+        except TimeUp:
+            ids = []
+        _delete_all(api, ids, sweep)
+    return sweep.deleted, sweep.kept
+
+
+def after_run(api: ApiClient, created: list[str], run_id: str | None) -> Sweep:
+    """The end of a run: delete the jobs it created and left deletable, then (with a run
+    id) those List finds by run id that it never heard of, within the cleanup's grace."""
+    grace = grace_for(api.settings.request_timeout)
+    adapter = api.session.get_adapter(api.settings.target)
+    cutoff = (adapter.begin_cleanup(grace) if isinstance(adapter, PoliteAdapter)
+              else time.monotonic() + grace)
+    sweep = Sweep()
+    _delete_all(api, created, sweep, cutoff)
+    if run_id and not sweep.time_up:
+        try:
+            found = [job["job_id"] for job in jobs_of_run(api, run_id)]
+        except requests.RequestException as exc:
+            sweep.time_up = isinstance(exc, TimeUp)
+            found = []
+        _delete_all(api, [job for job in found if job not in created], sweep, cutoff)
+    if sweep.time_up:
+        _warn_time_up(adapter, grace, sweep, run_id)
+    return sweep
+
+
+def _delete_all(api: ApiClient, job_ids: list[str], sweep: Sweep,
+                cutoff: float | None = None) -> None:
+    """Delete each deletable job. A wrong or late answer for one goes on with the others;
+    the end of the time, or a target that went away, stops (the rest is reported kept)."""
+    for number, job_id in enumerate(job_ids):
+        try:
+            if cutoff is not None and time.monotonic() >= cutoff:
+                raise TimeUp("the cleanup's time is up")
+            deleted, state = _delete_if_deletable(api, job_id)
+        except (TimeUp, requests.ConnectionError) as exc:
+            sweep.time_up = isinstance(exc, TimeUp)
+            why = UNCHECKED if sweep.time_up else "unchecked: the target went away"
+            sweep.kept += [(left, why) for left in job_ids[number:]]
+            return
+        except Exception:  # noqa: BLE001 - a wrong or late answer for this job: go on
+            deleted, state = False, "unknown"
+        if deleted:
+            sweep.deleted.append(job_id)
+        else:
+            sweep.kept.append((job_id, state))
+
+
+def _delete_if_deletable(api: ApiClient, job_id: str) -> tuple[bool, str]:
+    state = api.state_of(job_id)
+    if state and requirements.delete_allowed(state):
+        if requirements.is_delete_success(api.delete(job_id).status_code):
+            return True, state
+    return False, state or "unknown"
+
+
+def _warn_time_up(adapter, grace: float, sweep: Sweep, run_id: str | None) -> None:
+    if getattr(adapter, "time_up_reported", False):
+        return  # one line per run, however many projects' cleanups ran out
+    adapter.time_up_reported = True
+    left = sum(1 for _, why in sweep.kept if why == UNCHECKED)
+    later = (f"; remove them with `metastudio-conformance cleanup --run-id {run_id}`"
+             if run_id else "")
+    print(f"metastudio-conformance: warning: cleanup stopped at its time limit ({grace:g} s) "
+          f"with {left} job(s) of this run unchecked{later}", file=sys.stderr)
 
 
 def jobs_of_run(api: ApiClient, run_id: str) -> list[dict]:
-    """The target's jobs whose batch_name and tags both carry the run id (List, paged)."""
-    found, offset = [], 0
-    while True:
-        response = api.list_jobs(batch_name=run_id, offset=str(offset), limit=str(PAGE))
-        if response.status_code != 200:
+    """The target's jobs whose batch_name and tags both carry the run id (List, paged).
+
+    Stops at the first page with no job id not seen before (a List that ignores offset,
+    limit or the filter answers the same page again), and after MAX_PAGES pages."""
+    found: list[dict] = []
+    seen: set[str] = set()
+    for number in range(MAX_PAGES):
+        page = _list_page(api, run_id, offset=number * PAGE)
+        new = [job for job in page if job["job_id"] not in seen]
+        if not new:
             break
-        page = response.json().get("jobs", [])
-        found += [j for j in page
-                  if j.get("batch_name") == run_id and run_id in (j.get("tags") or [])]
+        seen.update(job["job_id"] for job in new)
+        found += [job for job in new if _of_run(job, run_id)]
         if len(page) < PAGE:
             break
-        offset += PAGE
     return found
+
+
+def _list_page(api: ApiClient, run_id: str, offset: int) -> list[dict]:
+    """One page of List: its jobs that carry a job id; none for an answer that is not a
+    List (any status but 200, or a body without a list of jobs)."""
+    try:
+        response = api.list_jobs(batch_name=run_id, offset=str(offset), limit=str(PAGE))
+    except requests.RequestException:
+        raise
+    except Exception:  # noqa: BLE001 - the client found the answer wrong (a 5xx): no page
+        return []
+    try:
+        body = response.json() if response.status_code == 200 else None
+    except ValueError:
+        body = None
+    jobs = body.get("jobs") if isinstance(body, dict) else None
+    if not isinstance(jobs, list):
+        return []
+    return [job for job in jobs if isinstance(job, dict) and isinstance(job.get("job_id"), str)]
+
+
+def _of_run(job: dict, run_id: str) -> bool:
+    tags = job.get("tags")
+    return job.get("batch_name") == run_id and isinstance(tags, list) and run_id in tags

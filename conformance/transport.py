@@ -2,6 +2,11 @@
 
 Mounted on the run's one session, so schemathesis' requests and the suite's own go
 through it alike. Waiting never outlasts the run's deadline.
+
+It also keeps the run bounded in time. A test still running when the budget runs out may
+go on for a grace period (`grace`); after that every request it makes ends the test as
+not covered. The end-of-run cleanup then gets its own grace (`begin_cleanup`), after
+which requests fail with `TimeUp`, a network error the cleanup stops on.
 """
 
 from __future__ import annotations
@@ -10,60 +15,122 @@ import threading
 import time
 from email.utils import parsedate_to_datetime
 
+from requests import exceptions as http_errors
 from requests.adapters import HTTPAdapter
-from requests.exceptions import ReadTimeout
 
 MAX_RETRIES_429 = 3
 MAX_RETRY_AFTER = 30.0
+MAX_GRACE = 60.0  # seconds past the budget, for the test in progress and for the cleanup
+GRACE_PER_TIMEOUT = 10  # ... or ten request timeouts, when that is shorter
+NOT_COVERED = "not covered: "  # the reason prefix of a not-covered skip (results.py)
+
+
+def grace_for(request_timeout: float) -> float:
+    """How long past a deadline work may go on: min(60 s, 10 request timeouts)."""
+    return min(MAX_GRACE, GRACE_PER_TIMEOUT * request_timeout)
+
+
+class TimeUp(http_errors.RequestException):
+    """The cleanup's grace is over: this request was not sent (or not waited for)."""
 
 
 class PoliteAdapter(HTTPAdapter):
     def __init__(self, per_second: float | None, deadline: float | None = None,
-                 answer_time: float | None = None) -> None:
+                 answer_time: float | None = None, grace: float = MAX_GRACE) -> None:
         super().__init__()
         # A read timeout bounds each read, not the answer: a server dripping one byte at a
         # time would hold a request forever. `answer_time` bounds the whole answer.
         self.answer_time = answer_time
         self.interval = 1.0 / per_second if per_second else 0.0
         self.deadline = deadline  # time.monotonic() value, or None
+        # No request starts, and none is waited for, past the cutoff.
+        self.cutoff = None if deadline is None else deadline + grace
+        self.cleaning = False
         self._next = 0.0
         self._lock = threading.Lock()
         self.throttled = 0  # 429 answers seen
 
+    def begin_cleanup(self, grace: float) -> float:
+        """From now on the cleanup runs, for `grace` seconds at most (once: later calls
+        keep the first window). Returns the cutoff."""
+        if not self.cleaning:
+            self.cleaning = True
+            self.cutoff = time.monotonic() + grace
+        return self.cutoff
+
     def send(self, request, **kwargs):
         for attempt in range(MAX_RETRIES_429 + 1):
             self._wait_turn()
+            self._check_time(request)
             response = self._send_within(request, **kwargs)
             if response.status_code != 429 or attempt == MAX_RETRIES_429:
                 return response
             self.throttled += 1
             delay = _retry_after(response.headers.get("Retry-After"))
-            if self.deadline is not None and time.monotonic() + delay > self.deadline:
+            if self._past(self.deadline, delay) or self._past(self.cutoff, delay):
                 return response
             response.close()
             time.sleep(delay)
         return response
 
-    def _send_within(self, request, stream=False, **kwargs):
+    def _send_within(self, request, stream=False, timeout=None, **kwargs):
         started = time.monotonic()
-        response = super().send(request, stream=True, **kwargs)
-        if stream or not self.answer_time:
+        try:
+            response = super().send(request, stream=True, timeout=self._clamp(timeout),
+                                    **kwargs)
+        except (http_errors.Timeout, http_errors.ConnectionError):
+            self._check_time(request)  # cut short by the cutoff: say so, not "timeout"
+            raise
+        limit = self._answer_limit(started)
+        if stream or limit is None:
             return response
         chunks = []
         try:
             # read1 returns what has arrived, so the deadline is checked as bytes trickle in
             while chunk := response.raw.read1(64 * 1024, decode_content=True):
                 chunks.append(chunk)
-                if time.monotonic() - started > self.answer_time:
-                    raise ReadTimeout(f"the answer to {request.method} {request.path_url} did "
-                                      f"not complete within {self.answer_time:g} s",
-                                      request=request)
-        except ReadTimeout:
+                if time.monotonic() - started > limit:
+                    self._check_time(request)
+                    raise http_errors.ReadTimeout(
+                        f"the answer to {request.method} {request.path_url} did not complete "
+                        f"within {limit:g} s", request=request)
+        except BaseException:  # a timeout, TimeUp or the end of the test: free the socket
             response.close()
             raise
         response._content = b"".join(chunks)
         response._content_consumed = True
         return response
+
+    def _answer_limit(self, started: float) -> float | None:
+        """Seconds the whole answer may take: answer_time, and never past the cutoff."""
+        limits = [self.answer_time] if self.answer_time else []
+        if self.cutoff is not None:
+            limits.append(max(self.cutoff - started, 0.0))
+        return min(limits) if limits else None
+
+    def _clamp(self, timeout):
+        """The request's own timeout, shortened so that waiting ends by the cutoff."""
+        if self.cutoff is None:
+            return timeout
+        left = max(self.cutoff - time.monotonic(), 0.01)
+        if isinstance(timeout, tuple):
+            return tuple(left if part is None else min(part, left) for part in timeout)
+        return left if timeout is None else min(timeout, left)
+
+    def _check_time(self, request) -> None:
+        if self.cutoff is None or time.monotonic() < self.cutoff:
+            return
+        what = f"{request.method} {request.path_url}"
+        if self.cleaning:
+            raise TimeUp(f"{what} not sent: the cleanup's time is up", request=request)
+        import pytest  # only a run under pytest has a test to end
+
+        raise pytest.skip.Exception(f"{NOT_COVERED}the run's time budget and its grace ran "
+                                    f"out during this test (at {what})")
+
+    @staticmethod
+    def _past(limit: float | None, delay: float) -> bool:
+        return limit is not None and time.monotonic() + delay > limit
 
     def _wait_turn(self) -> None:
         if not self.interval:

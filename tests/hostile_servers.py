@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import secrets
 import shutil
 import socket
@@ -189,7 +190,10 @@ def garbage(conn, listener) -> None:
 
 def huge_body(conn, listener) -> None:
     """200 with a 50 MB JSON body on every answer, sent in 1 MB pieces."""
-    read_request(conn, listener)
+    send_huge(conn, listener, read_request(conn, listener))
+
+
+def send_huge(conn, listener, request) -> None:
     prefix, suffix = b'{"padding": "', b'"}'
     conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                  f"{HUGE_BODY}\r\nConnection: close\r\n\r\n".encode() + prefix)
@@ -201,26 +205,121 @@ def huge_body(conn, listener) -> None:
     conn.sendall(suffix)
 
 
-def html_pages(conn, listener) -> None:
-    """An HTML error page with 200 on every request, as a misconfigured gateway answers."""
-    read_request(conn, listener)
+def html_page(conn, listener, request) -> None:
     conn.sendall(answer("200 OK", "text/html; charset=utf-8", HTML_PAGE))
 
 
-def redirect_to(location: str):
+def html_pages(conn, listener) -> None:
+    """An HTML error page with 200 on every request, as a misconfigured gateway answers."""
+    html_page(conn, listener, read_request(conn, listener))
+
+
+def redirects(location: str):
     """302 to the same path at `location` (another listener) for every API request.
 
     Its test-control interface works, as a vendor's mock behind a moved gateway might:
     the suite gets its jobs, so its own requests, not only the first, meet the redirect."""
-    def handle(conn, listener) -> None:
-        request = read_request(conn, listener)
+    def respond(conn, listener, request) -> None:
         if request.method == "POST" and request.path.startswith(CONTROL_PREFIX):
             job = json.dumps({"job_id": secrets.token_hex(16)}).encode()
             conn.sendall(answer("201 Created", "application/json", job, "X-Request-Id: r"))
             return
         conn.sendall(answer("302 Found", "text/plain", b"",
                             f"Location: {location}{request.path}"))
+    return respond
+
+
+def redirect_to(location: str):
+    """`redirects(location)` for every request, the preflight's too."""
+    return handler(redirects(location))
+
+
+def handler(respond):
+    """A handler from `respond(conn, listener, request)`: reads the request first."""
+    def handle(conn, listener) -> None:
+        respond(conn, listener, read_request(conn, listener))
     return handle
+
+
+# The API as the preflight sees it: the List operation (openapi/training-jobs.yaml).
+LIST_PATH = re.compile(r"^/v1/[^/?]+/digital-human-training-manage/user/jobs(\?.*)?$")
+JOB_PATH = re.compile(r"^/v1/[^/?]+/digital-human-training-manage/user/jobs/([^/?]+)$")
+
+
+def json_answer(status: str, body: object) -> bytes:
+    return answer(status, "application/json", json.dumps(body).encode(), "X-Request-Id: r")
+
+
+def api_preflight(respond):
+    """Answers the preflight as the API does (the root, and List with an empty page) and
+    the test-control interface with fresh job ids; hands every other request to
+    `respond`: a target whose setup is right and whose operations misbehave."""
+    def handle(conn, listener) -> None:
+        request = read_request(conn, listener)
+        if request.method == "GET" and (request.path == "/" or LIST_PATH.match(request.path)):
+            conn.sendall(json_answer("200 OK", {"count": 0, "jobs": []}))
+        elif request.method == "POST" and request.path.startswith(CONTROL_PREFIX):
+            conn.sendall(json_answer("201 Created", {"job_id": secrets.token_hex(16)}))
+        else:
+            respond(conn, listener, request)
+    return handle
+
+
+def api_gateway(conn, listener) -> None:
+    """A gateway as the real service's: List at /v1/..., "API not found" anywhere else
+    (MSS.00010003 with 400, as the docs say), so a base URL with a path misses the API."""
+    request = read_request(conn, listener)
+    if request.method == "GET" and LIST_PATH.match(request.path):
+        conn.sendall(json_answer("200 OK", {"count": 0, "jobs": []}))
+    else:
+        conn.sendall(json_answer("400 Bad Request", {"error_code": "MSS.00010003",
+                                                     "error_msg": "API not found"}))
+
+
+@dataclass
+class TinyApi:
+    """A minimal API whose List ignores offset, limit and every filter.
+
+    List always answers one full page: the same jobs (`fresh=False`), or jobs never seen
+    before on every call (`fresh=True`, a List that would page forever). Show knows the
+    jobs of the page, DELETE deletes them; `delay` seconds pass before those answer."""
+
+    run_id: str
+    fresh: bool = False
+    delay: float = 0.0
+    page_size: int = 100
+    deleted: list[str] = field(default_factory=list)
+    lists: int = 0  # List requests served
+
+    def __post_init__(self) -> None:
+        self.jobs = self._page()
+
+    def _page(self) -> dict[str, dict]:
+        return {job_id: {"job_id": job_id, "name": "n", "state": "JOB_FINISH",
+                         "batch_name": self.run_id, "tags": [self.run_id]}
+                for job_id in (secrets.token_hex(16) for _ in range(self.page_size))}
+
+    def handle(self, conn, listener) -> None:
+        request = read_request(conn, listener)
+        job = JOB_PATH.match(request.path)
+        if request.method == "GET" and LIST_PATH.match(request.path):
+            self.lists += 1
+            if self.fresh:
+                self.jobs.update(page := self._page())
+            else:
+                page = self.jobs
+            conn.sendall(json_answer("200 OK", {"count": 10**6, "jobs": list(page.values())}))
+        elif job and job.group(1) in self.jobs and request.method in ("GET", "DELETE"):
+            if listener.stop_event.wait(self.delay):
+                return
+            if request.method == "DELETE":
+                self.deleted.append(self.jobs.pop(job.group(1))["job_id"])
+                conn.sendall(answer("200 OK", "application/json", b"", "X-Request-Id: r"))
+            else:
+                conn.sendall(json_answer("200 OK", self.jobs[job.group(1)]))
+        else:
+            conn.sendall(json_answer("404 Not Found", {"error_code": "MSS.41000003",
+                                                       "error_msg": "no such job"}))
 
 
 def records(conn, listener) -> None:

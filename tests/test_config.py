@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from metastudio_conformance import config
 
 
@@ -57,3 +58,36 @@ def test_public_settings_hide_secrets():
     shown = repr(settings.public())
     assert "SECRET" not in shown
     assert "AKID" in shown
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"max_time": "-5"}, "max_time (--max-time) must be a positive number of seconds, not -5"),
+        ({"max_time": "0"}, "max_time (--max-time) must be a positive number of seconds, not 0"),
+        ({"max_time": "nan"}, "max_time (--max-time) must be a positive number of seconds, "
+                              "not nan"),
+        ({"max_time": "inf"}, "max_time (--max-time) must be a positive number of seconds, "
+                              "not inf"),
+        ({"request_timeout": "0"}, "request_timeout (METASTUDIO_REQUEST_TIMEOUT) must be a "
+                                   "positive number of seconds, not 0"),
+        ({"request_timeout": "-1e400"}, "request_timeout (METASTUDIO_REQUEST_TIMEOUT) must be a "
+                                        "positive number of seconds, not -inf"),
+        ({"max_examples": "0"}, "max_examples (--max-examples) must be at least 1, not 0"),
+        ({"max_live_jobs": "-3"}, "max_live_jobs (--max-live-jobs) must be at least 1, not -3"),
+        ({"max_examples": float("inf")}, "setting max_examples has an invalid value inf"),
+    ],
+)
+def test_budgets_and_counts_must_be_positive(values, message):
+    # Non-positive ones would turn a run into nothing (-5 s: every test not covered, exit
+    # 0) or into one that never ends (inf); they are usage errors, one line, exit 2.
+    with pytest.raises(config.ConfigError) as raised:
+        config.validate(values)
+    assert str(raised.value) == message
+
+
+def test_positive_budgets_are_kept():
+    settings = config.validate({"max_time": "0.5", "request_timeout": "2", "max_examples": "1",
+                                "max_live_jobs": "1"})
+    assert (settings.max_time, settings.request_timeout, settings.max_examples,
+            settings.max_live_jobs) == (0.5, 2.0, 1, 1)

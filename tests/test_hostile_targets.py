@@ -4,8 +4,10 @@ Every run must end within its budget with one clear line on stderr, the document
 code and no traceback, and must never send the canary credential anywhere but the
 target it was given. Exit 3 is for a target the suite cannot talk to at all: nothing
 there, no name, no answer, a broken connection, not HTTP, or TLS it must not trust (the
-suite will not send credentials over an unverified channel). Exit 1 is for a target that
-answers, but wrongly: those answers are what conformance failures are made of.
+suite will not send credentials over an unverified channel). Exit 2 is for a target that
+answers, but not as this API (HTML, redirects, 50 MB to a List of one): a setup mistake,
+found by the preflight before any test. Exit 1 is for a target that serves the API but
+answers its operations wrongly: those answers are what conformance failures are made of.
 """
 
 from __future__ import annotations
@@ -16,9 +18,14 @@ import threading
 import time
 
 import pytest
-from metastudio_conformance.config import Settings
-from metastudio_conformance.target import PREFLIGHT_BODY_LIMIT, TargetUnreachable, preflight
 
+from metastudio_conformance.config import Settings
+from metastudio_conformance.target import (
+    PREFLIGHT_BODY_LIMIT,
+    SetupError,
+    TargetUnreachable,
+    preflight,
+)
 from tests import hostile_servers as hostile
 from tests.conftest import CliResult, run_cli
 
@@ -129,36 +136,65 @@ def _assert_conformance_failure(result: CliResult) -> None:
     assert_clean(result)
 
 
-def test_html_pages_with_200_are_conformance_failures(targets, tmp_path):
-    # An HTML error page with 200 where the API answers: the target answers, wrongly (1).
+def _assert_setup_error(result: CliResult, line: str) -> None:
+    """Exit 2 with exactly `line` (a regex), before any test: no table, no results."""
+    assert result.code == 2, result.stderr + result.stdout[-3000:]
+    assert re.fullmatch("metastudio-conformance: " + line, result.stderr.strip()), result.stderr
+    assert result.stdout == ""
+    assert not (result.report_dir / "results.json").exists()
+    assert_clean(result)
+
+
+def test_html_pages_are_a_setup_error(targets, tmp_path):
+    # A web server answering HTML where the API should be: a wrong --target, not a FAIL.
     url, listener = targets("html")
-    result, _ = run_against(url, tmp_path, "-k", "test_unknown_job_is_not_found",
-                            budget=SUITE_BUDGET)
+    result, seconds = run_against(url, tmp_path, budget=UNREACHABLE_BUDGET)
+    _assert_setup_error(result, re.escape(url) + r" answers HTML, not the MetaStudio API "
+                        r"\(List answered 200 text/html\): check --target")
+    assert listener.requests[0].path == "/" and "x-auth-token" not in listener.requests[0].headers
+
+
+def test_html_answers_to_the_operations_are_conformance_failures(tmp_path):
+    # The API is there (the preflight's List works), its operations answer HTML with 200:
+    # the target answers, wrongly (1).
+    with hostile.serving(hostile.api_preflight(hostile.html_page)) as listener:
+        result, _ = run_against(listener.url, tmp_path, "-k", "test_unknown_job_is_not_found",
+                                budget=SUITE_BUDGET)
     _assert_conformance_failure(result)
     assert "DOCTYPE html" in _failed_evidence(result)
 
 
-def test_html_pages_fail_tests_that_need_a_job(targets, tmp_path):
-    url, _ = targets("html")
-    result, _ = run_against(url, tmp_path, "-k", "test_request_id_on_every_kind_of_answer",
-                            budget=SUITE_BUDGET)
+def test_html_answers_fail_tests_that_need_a_job(tmp_path):
+    with hostile.serving(hostile.api_preflight(hostile.html_page)) as listener:
+        result, _ = run_against(listener.url, tmp_path, "-k",
+                                "test_request_id_on_every_kind_of_answer", budget=SUITE_BUDGET)
     _assert_conformance_failure(result)
 
 
-def test_huge_bodies_are_conformance_failures_in_time(targets, tmp_path):
-    # 200 with 50 MB to an unknown job is a wrong answer (1), as long as the suite reads
-    # it in bounded time; the preflight reads at most 64 KiB of it (see test below).
+def test_huge_bodies_everywhere_are_a_setup_error_in_time(targets, tmp_path):
+    # 50 MB to a List of one job is not this API; the preflight reads 64 KiB of it.
     url, _ = targets("huge-body")
-    result, _ = run_against(url, tmp_path, "-k", "test_unknown_job_is_not_found and Show",
-                            budget=20)
+    result, seconds = run_against(url, tmp_path, budget=20)
+    _assert_setup_error(result, re.escape(url) + r" does not answer like the MetaStudio API "
+                        r"\(List answered 200 application/json of over 64 KiB\): check --target")
+    assert seconds < 15
+
+
+def test_huge_bodies_are_conformance_failures_in_time(tmp_path):
+    # 200 with 50 MB to an unknown job is a wrong answer (1), as long as the suite reads
+    # it in bounded time.
+    with hostile.serving(hostile.api_preflight(hostile.send_huge)) as listener:
+        result, _ = run_against(listener.url, tmp_path, "-k",
+                                "test_unknown_job_is_not_found and Show", budget=20)
     _assert_conformance_failure(result)
 
 
 @pytest.fixture
 def redirecting():
-    """A target that 302s every API request to a second listener, which records all."""
+    """A target that serves the preflight and 302s every other API request to a second
+    listener, which records all."""
     with hostile.serving(hostile.records) as elsewhere, \
-            hostile.serving(hostile.redirect_to(elsewhere.url)) as target:
+            hostile.serving(hostile.api_preflight(hostile.redirects(elsewhere.url))) as target:
         yield target, elsewhere
 
 
@@ -185,6 +221,16 @@ def test_redirects_are_not_followed_by_property_tests(redirecting, tmp_path):
                      re.M), result.stdout[-2000:]
 
 
+def test_a_target_that_redirects_the_api_is_a_setup_error(tmp_path):
+    with hostile.serving(hostile.records) as elsewhere, \
+            hostile.serving(hostile.redirect_to(elsewhere.url)) as target:
+        result, _ = run_against(target.url, tmp_path, budget=UNREACHABLE_BUDGET)
+    _assert_setup_error(result, re.escape(target.url) + r" redirects the API \(List answered "
+                        r"302 to http://127\.0\.0\.1:\d+/v1/.*/user/jobs\); the suite "
+                        r"follows no redirects: check --target")
+    assert elsewhere.requests == []
+
+
 # The preflight on its own, in this process: its deadline, what it reads, its lines.
 def _preflight(url: str, limit: float = 1.0) -> tuple[str | None, float]:
     started = time.monotonic()
@@ -192,7 +238,7 @@ def _preflight(url: str, limit: float = 1.0) -> tuple[str | None, float]:
         preflight(Settings(target=url, project_id=PROJECT, token=CANARY,
                            request_timeout=limit))
         problem = None
-    except TargetUnreachable as exc:
+    except (TargetUnreachable, SetupError) as exc:
         problem = str(exc)
     return problem, time.monotonic() - started
 
@@ -200,15 +246,24 @@ def _preflight(url: str, limit: float = 1.0) -> tuple[str | None, float]:
 def test_preflight_reads_little_of_a_huge_body(targets):
     url, listener = targets("huge-body")
     problem, seconds = _preflight(url)
-    assert problem is None and seconds < 1.0
+    assert "of over 64 KiB" in problem and seconds < 1.5  # three requests, 64 KiB each
     assert PREFLIGHT_BODY_LIMIT <= 1 << 20  # far below the 50 MB on offer
 
 
 def test_preflight_does_not_follow_a_redirect(redirecting):
     target, elsewhere = redirecting
-    assert _preflight(target.url)[0] is None
+    assert _preflight(target.url)[0] is None  # the API answers the preflight itself
     assert elsewhere.requests == []
-    assert all("x-auth-token" not in r.headers for r in target.requests)
+    assert "x-auth-token" not in target.requests[0].headers  # the reachability probe
+
+
+def test_preflight_names_a_redirect_of_the_api_and_stays(tmp_path):
+    with hostile.serving(hostile.records) as elsewhere, \
+            hostile.serving(hostile.redirect_to(elsewhere.url)) as target:
+        problem, _ = _preflight(target.url)
+    assert problem is not None and "redirects the API" in problem, problem
+    assert elsewhere.requests == []
+    assert "x-auth-token" not in target.requests[0].headers
 
 
 @pytest.mark.parametrize("kind", ["never-answers", "slow-drip"])
