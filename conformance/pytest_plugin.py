@@ -68,7 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = runner.finalize(run_config.resolve(given))
         run = runner.open_run(settings, given, selection)
         opened = run.__enter__()
-    except (run_config.ConfigError, target.TargetUnreachable,
+    except (run_config.ConfigError, target.TargetUnreachable, target.SetupError,
             target.ReferenceServerFailed) as exc:
         raise pytest.UsageError(f"metastudio-conformance: {exc}") from None
     config.add_cleanup(lambda: run.__exit__(None, None, None))

@@ -55,7 +55,7 @@ def test_unknown_job_is_not_found(operation, api, lifecycle_model):
                          f"an unknown job answers {lifecycle_model.unknown_job}")
 
 
-@pytest.mark.requirement("DEL-04", also=("DEL-01",))
+@pytest.mark.requirement("DEL-04", also=("DEL-01", "DEL-03"))
 def test_delete_removes_exactly_one_job(api, jobs):
     """The project's job count drops by exactly one, and the run's other jobs remain.
 
@@ -66,6 +66,8 @@ def test_delete_removes_exactly_one_job(api, jobs):
         doomed = jobs.in_state("JOB_FINISH")
         before = _job_count(api)
         expect.that(api, requirements.delete_gate, "JOB_FINISH", api.delete(doomed))
+        expect.that(api, requirements.not_found, f"Show of deleted job {doomed}",
+                    api.show(doomed))  # DEL-03's, before the count can blame DEL-04
         after = _job_count(api)
         gone = [job for job in keep if api.state_of(job) is None]
         if not gone and before - after == 1:
