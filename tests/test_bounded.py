@@ -13,6 +13,7 @@ import requests
 from metastudio_conformance import cleanup
 from metastudio_conformance.client import ApiClient
 from metastudio_conformance.config import Settings
+from metastudio_conformance.outcomes import NotCovered
 from metastudio_conformance.transport import PoliteAdapter, TimeUp, grace_for
 from tests import hostile_servers as hostile
 from tests.conftest import run_cli
@@ -117,7 +118,7 @@ def test_a_test_running_past_budget_and_grace_ends_not_covered():
     session = requests.Session()
     session.mount("http://", adapter)
     with hostile.serving(_slow_answers) as listener:
-        with pytest.raises(pytest.skip.Exception, match=r"^not covered: the run's time budget"):
+        with pytest.raises(NotCovered, match=r"^the run's time budget and its grace ran out"):
             session.get(listener.url + "/x", timeout=5)
         assert listener.requests == []  # not sent at all
 
