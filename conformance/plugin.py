@@ -20,7 +20,7 @@ from metastudio_conformance import schema as contract_schema
 from metastudio_conformance.context import RunContext
 from metastudio_conformance.outcomes import not_covered
 from metastudio_conformance.results import Marks
-from metastudio_conformance.transport import PoliteAdapter
+from metastudio_conformance.transport import PoliteAdapter, grace_for
 
 EVIDENCE_LINES = 20
 
@@ -54,6 +54,9 @@ class ConformancePlugin:
             if not marks.claims or unknown:
                 raise pytest.UsageError(f"{item.nodeid} must name known requirements "
                                         f"(got {marks.claims or 'none'}, {unknown})")
+
+    def pytest_collection_finish(self, session) -> None:
+        self.context.started = time.monotonic()  # the time budget is the tests' own
 
     def pytest_deselected(self, items) -> None:
         """A test left out by `-k` is disabled by configuration, not merely not covered."""
@@ -169,7 +172,8 @@ class ConformancePlugin:
         with requests.Session() as session:
             session.hooks["response"].append(self.context.count)
             adapter = PoliteAdapter(settings.rate_per_second(), self.context.deadline,
-                                    answer_time=3 * settings.request_timeout)
+                                    answer_time=3 * settings.request_timeout,
+                                    grace=grace_for(settings.request_timeout))
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             yield session

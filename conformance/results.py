@@ -43,7 +43,7 @@ class Recorder:
             found = [(rid, "pass", "") for rid in marks.claims]
         elif report.skipped:
             status = skip_status(error) or "not-covered"
-            found = [(rid, status, _skip_reason(report)) for rid in marks.claims]
+            found = [(rid, status, _skip_reason(report, error)) for rid in marks.claims]
         else:
             found = classify(error, marks)
         found = _with_deviations(found, deviations, marks)
@@ -132,7 +132,9 @@ def _test_record(nodeid, marks, report, found, seconds, requests_sent) -> dict[s
             "by_requirement": statuses}
 
 
-def _skip_reason(report) -> str:
+def _skip_reason(report, error: BaseException | None) -> str:
+    if isinstance(getattr(error, "msg", None), str):
+        return error.msg  # the reason as given, without the exception's class name
     reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
     return reason.removeprefix("Skipped: ")
 
