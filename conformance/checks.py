@@ -152,12 +152,14 @@ def _documented_rule_broken(case) -> str:
     if not isinstance(case.body, dict):
         return "VAL-01"
     errors = list(Draft4Validator(schema).iter_errors(case.body))
-    paths = {tuple(error.absolute_path)[:1] for error in errors}
+    fields = {tuple(error.absolute_path)[:1] for error in errors}
     if any(error.validator == "required" and "'command'" in error.message for error in errors):
         return "CMD-01"
-    if paths == {("command",)}:
+    if fields == {("command",)}:
         return "CMD-02"
-    if paths == {("comment_data",)}:
+    wrong_types = all(error.validator == "type" or error.absolute_path[:1] == ["comment_data"]
+                      for error in errors)
+    if errors and wrong_types and fields <= {("command_message",), ("comment_data",)}:
         return "CMD-07"
     return "VAL-01"
 

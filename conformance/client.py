@@ -44,10 +44,11 @@ class ApiClient:
     refused after the preflight accepted them end the run."""
 
     def __init__(self, settings, session: requests.Session, project_id: str | None = None,
-                 response_time_limit: float | None = None, deviate=None):
+                 response_time_limit: float | None = None, deviate=None, observe=None):
         self.settings = settings
         self.response_time_limit = response_time_limit
         self.deviate = deviate or _raise
+        self.observe = observe or (lambda violation: None)
         self.session = session
         self.project_id = project_id or settings.project_id
         self.auth = auth.for_settings(settings, self.project_id)
@@ -57,7 +58,7 @@ class ApiClient:
                 project_id: str | None = None) -> ApiClient:
         """The same run's client for another project or session."""
         return ApiClient(self.settings, session or self.session, project_id or self.project_id,
-                         self.response_time_limit, self.deviate)
+                         self.response_time_limit, self.deviate, self.observe)
 
     def call(self, operation_id: str, job_id: str | None = None, body: Any = None,
              headers: dict | None = None, query: dict | None = None, data: bytes | None = None,
@@ -145,7 +146,11 @@ class ApiClient:
     def _judge_every_answer(self, method: str, path: str, response: requests.Response,
                             authenticated: bool) -> None:
         what = f"{method} {path}"
-        requirements.no_server_error(Answer.of(response), what)
+        try:
+            requirements.no_server_error(Answer.of(response), what)
+        except Violation as violation:
+            self.observe(violation)  # kept, should hypothesis bury it under a Flaky error
+            raise
         if authenticated and response.status_code == 401:
             raise RunAborted(f"the target refused the run's credentials mid-run ({what} "
                              f"answered 401 {response.text[:120]}); check that the token or "

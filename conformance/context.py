@@ -41,6 +41,7 @@ class RunContext:
     first_failure: dict | None = None  # when and after how many requests
     factories: list[JobFactory] = field(default_factory=list)
     deviations: list[Violation] = field(default_factory=list)  # of the test running now
+    observed: list[Violation] = field(default_factory=list)  # ERR-02 seen by the client, now
     abort_reason: str | None = None  # credentials refused mid-run: nothing more to test
 
     @classmethod
@@ -71,7 +72,10 @@ class RunContext:
     def client(self, session: requests.Session, project_id: str | None = None) -> ApiClient:
         return ApiClient(self.settings, session, project_id,
                          response_time_limit=self.model.max_response_time,
-                         deviate=self.deviate)
+                         deviate=self.deviate, observe=self.observe)
+
+    def observe(self, violation: Violation) -> None:
+        self.observed.append(violation)
 
     def factory(self, api: ApiClient) -> JobFactory:
         factory = JobFactory(api)

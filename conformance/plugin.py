@@ -67,7 +67,7 @@ class ConformancePlugin:
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         context = self.context
-        context.deviations = []
+        context.deviations, context.observed = [], []
         self._test_started = (time.monotonic(), context.requests_sent)
         if context.abort_reason:
             not_covered(f"the run stopped early: {context.abort_reason}")
@@ -103,8 +103,8 @@ class ConformancePlugin:
             excinfo = call.excinfo
             context.recorder.record(item.nodeid, marks_of(item), report, excinfo,
                                     context.deviations, time.monotonic() - started,
-                                    context.requests_sent - sent)
-            context.deviations = []
+                                    context.requests_sent - sent, context.observed)
+            context.deviations, context.observed = [], []
             reason = results.aborted(excinfo.value if excinfo else None)
             if reason and not context.abort_reason:
                 context.abort_reason = reason

@@ -87,9 +87,10 @@ _ALL = [
         "commands are available only for NA users.",
     ),
     Requirement(
-        "CMD-07", "Body fields of the wrong type (`comment_data` and its members) are refused "
-        "(400, or 200 EXCUTE_FAILED)", "seed:command Tables 3, 4",
-        "comment_data | No | CommentData object ... attachment_name | No | Array of strings",
+        "CMD-07", "Optional fields of the wrong type (`command_message`, `comment_data` and its "
+        "members) are refused (400, or 200 EXCUTE_FAILED)", "seed:command Tables 3, 4",
+        "command_message | No | String ... comment_data | No | CommentData object ... "
+        "attachment_name | No | Array of strings",
     ),
     Requirement(
         "CMD-08", "The documented workflow succeeds: create, upload the parts, "

@@ -22,12 +22,11 @@ from .auth import Authenticator, Incoming
 from .contract import load_contract
 from .faults import Faults, without_ill_typed_comment_data
 from .framing import MAX_BODY
-from .lifecycle import Lifecycle
+from .lifecycle import RULES, Lifecycle
 from .responses import (
     API_NOT_FOUND,
     INVALID_PARAMETER,
     MALFORMED_JSON,
-    METHOD_NOT_ALLOWED,
     PROJECT_MISMATCH,
     VALIDATION_FAILED,
     Response,
@@ -55,16 +54,30 @@ class Options:
     alt_errors: bool = False  # other documented error codes and texts (variants.py)
     extra_fields: bool = False  # undocumented extra fields in every JSON answer
     delay_ms: int = 0  # every answer waits this long
+    variants: frozenset[str] = frozenset()  # registry names (variants.py), old options too
 
     def __post_init__(self):
         if bool(self.ak) != bool(self.sk):
             raise ValueError("--ak and --sk must be given together")
+        self._reconcile_variants()
         if self.unknown_job_status not in (404, 400):
             raise ValueError("unknown_job_status must be 404 or 400")
         if self.refusal not in ("400", "excute-failed"):
             raise ValueError("refusal must be '400' or 'excute-failed'")
         if not 0 <= self.delay_ms <= 600_000:
             raise ValueError("delay_ms must be between 0 and 600000")
+
+    def _reconcile_variants(self) -> None:
+        """One choice, two spellings: a registry name sets its older option, and an older
+        option set to its variant's value lists the name, so `variants` names them all."""
+        names = set(variants.parse_names(self.variants))
+        for name, (option, value) in variants.OPTION_SPELLINGS.items():
+            if name in names:
+                setattr(self, option, value)
+            elif getattr(self, option) == value:
+                names.add(name)
+        self.variants = frozenset(names)
+        self.max_body = variants.body_limit(self.variants, self.max_body)
 
 
 @dataclass
@@ -91,7 +104,8 @@ class App:
         self.contract = load_contract(options.spec_path)
         self.faults = Faults(options.faults)
         self.no_faults = Faults()
-        self.lifecycle = Lifecycle(self.contract)
+        self.variants = variants.Variants(options.variants)
+        self.lifecycle = Lifecycle(self.contract, self.variants.rules(RULES, self.contract.states))
         self.store = Store()
         self.auth = Authenticator(options.token, options.ak, options.sk,
                                   signature_code=variants.signature_code(options.alt_errors))
@@ -115,8 +129,7 @@ class App:
 
     def finish(self, resp: Response, method: str = "", faults: Faults | None = None) -> Response:
         resp.headers.setdefault("X-Request-Id", uuid.uuid4().hex)
-        variants.rewrite(resp, alt_errors=self.options.alt_errors,
-                         extra_fields=self.options.extra_fields)
+        self.variants.rewrite(resp)
         return (faults or self.faults).finish(resp, method)
 
     def _route(self, req: Request, faults: Faults) -> Response:
@@ -124,12 +137,12 @@ class App:
         if path.startswith(operations.UPLOAD_PREFIX):
             token = path[len(operations.UPLOAD_PREFIX):]
             if req.method != "PUT":
-                return error(400, METHOD_NOT_ALLOWED, f"method {req.method} not allowed")
+                return self.variants.method_not_allowed(req.method, ["PUT"])
             return operations.upload(self, token, req.body)
         op, params, known = self.contract.match(req.method, path)
         if op is None:
             if known:
-                return error(400, METHOD_NOT_ALLOWED, f"method {req.method} not allowed")
+                return self.variants.method_not_allowed(req.method, self.contract.methods_at(path))
             return error(400, API_NOT_FOUND, "API not found")
 
         headers: dict[str, str] = {}
@@ -143,7 +156,8 @@ class App:
         project = params.get("project_id", "")
         if op.path_has_project and headers.get("x-project-id", project) != project:
             return error(400, PROJECT_MISMATCH, "project id in the URL differs from X-Project-Id")
-        refused = self._check_headers(req.headers, op.header_patterns, faults)
+        refused = (self._unknown_job_first(project, params.get("job_id"))
+                   or self._check_headers(req.headers, op.header_patterns, faults))
         if refused is not None:
             return refused
 
@@ -151,6 +165,7 @@ class App:
             project_id=project, job_id=params.get("job_id"), body=None,
             query=dict(parse_qsl(query, keep_blank_values=True)),
             base_url=self._base_url(req), op=op,
+            too_large=self.variants.too_large_to_execute(len(req.body)),
         )
         if op.body_schema is not None:
             refused = self._read_body(req, call, faults)
@@ -158,16 +173,27 @@ class App:
                 return refused
         return operations.HANDLERS[op.operation_id](self, call)
 
+    def _unknown_job_first(self, project: str, job_id: str | None) -> Response | None:
+        """validate-job-first: a job that does not exist is reported before anything
+        else about the request."""
+        if job_id is None or not self.variants.job_first() or self.store.has(project, job_id):
+            return None
+        return operations.not_found(self, job_id)
+
     def _read_body(self, req: Request, call: operations.Call, faults: Faults) -> Response | None:
         """Parse and validate the JSON body into call.body, or the refusal."""
         op = call.op
         is_command = op.operation_id == operations.COMMAND
         if is_command and not req.body and (broken := faults.empty_command_body()):
             return broken
-        call.body, refused = self._parse_json(req.body, faults)
+        refused = self.variants.content_type_refusal(req.headers.get("Content-Type"))
+        if refused is None:
+            call.body, refused = self._parse_json(req.body, faults)
         if refused is not None:
             return refused
-        errors = list(Draft4Validator(op.body_schema).iter_errors(call.body))
+        schema = self.variants.body_schema(op.body_schema)
+        call.body = self.variants.without_nulls(call.body, schema)
+        errors = list(Draft4Validator(schema).iter_errors(call.body))
         if faults.runs_despite(errors):
             call.body = without_ill_typed_comment_data(call.body, op.body_schema)
             errors = []
@@ -175,8 +201,10 @@ class App:
         if real:
             worst = max(real, key=relevance)
             where = "/".join(map(str, worst.absolute_path)) or "body"
-            return error(faults.validation_status(is_command), VALIDATION_FAILED,
+            return error(faults.validation_status(is_command, where), VALIDATION_FAILED,
                          f"parameter validation failed at {where}: {worst.message}"[:500])
+        if (refused := self.variants.unknown_field_refusal(call.body, schema)):
+            return refused
         call.tolerated = bool(errors)
         for name, prop in op.body_schema.get("properties", {}).items():
             if "default" in prop:  # the spec's defaults, e.g. video_multipart_count
@@ -195,6 +223,8 @@ class App:
             if not pattern.search(text):
                 return error(400, INVALID_PARAMETER,
                              f"Invalid parameter: {name} does not match {pattern.pattern}")
+            if (refused := self.variants.header_refusal(name, text)):
+                return refused
         return None
 
     @staticmethod

@@ -63,7 +63,7 @@ REGISTRY: dict[str, Fault] = {f.name: f for f in (
     Fault("text-plain-errors", "ERR-01",
           "every 4xx is a text/plain page like `400 Bad Request` (status kept)"),
     Fault("error-with-status-200", "CMD-02",
-          "schema-invalid command bodies answer status 200 with the error body, not 400"),
+          "an undocumented `command` value answers status 200 with the error body, not 400"),
     Fault("comment-data-types-accepted", "CMD-07",
           "`comment_data` and its members are not type-checked; such commands are executed"),
     Fault("500-on-empty-body", "ERR-02", "a command with an empty body answers 500"),
@@ -75,7 +75,7 @@ REGISTRY: dict[str, Fault] = {f.name: f for f in (
           "DELETE of a job this project already deleted answers 200 instead of not-found"),
     Fault("refused-command-mutates", "CMD-09",
           "a command refused for the job's state still moves the job (to AUTO_VERIFYING)"),
-    Fault("submit-changes-nothing", "MOD-01",
+    Fault("submit-changes-nothing", "CMD-08",
           "SUBMITVERIFYING answers EXCUTE_SUCCESS but the job keeps its state"),
     Fault("confirm-answer-wrong-url-count", "MOD-05",
           "CONFIRM_ANSWER returns one attachment_upload_url fewer than attachment_name"),
@@ -166,8 +166,10 @@ class Faults:
         return "comment-data-types-accepted" in self and bool(errors) and all(
             list(e.absolute_path)[:1] == ["comment_data"] for e in errors)
 
-    def validation_status(self, is_command: bool) -> int:
-        return 200 if is_command and "error-with-status-200" in self else 400
+    def validation_status(self, is_command: bool, where: str = "") -> int:
+        """400, or 200 for a command whose `command` value is the invalid part."""
+        wrong_command = is_command and where == "command"
+        return 200 if wrong_command and "error-with-status-200" in self else 400
 
     def is_na(self, project_id: str, na_projects: frozenset[str]) -> bool:
         return project_id in na_projects or "na-command-for-standard" in self

@@ -37,18 +37,21 @@ def command_bodies(commands: list[str] | None = None) -> st.SearchStrategy[dict]
     )
 
 
-def undocumented_commands() -> st.SearchStrategy[str]:
+def undocumented_commands() -> st.SearchStrategy[object]:
     """Strings that no document names as a command: near misses and made-up ones (the SDK's
     later additions are not among them: a newer service may accept those)."""
     documented = set(contract.commands()) | set(contract.also_accepted_commands())
     near_misses = st.sampled_from(contract.commands()).flatmap(
         lambda c: st.sampled_from([c.lower(), c + "X", c[:-1], " " + c, c.replace("_", "-")])
     )
+    not_a_string = st.one_of(st.integers(), st.booleans(), st.none(),
+                             st.lists(st.integers(), max_size=2), st.just({}))
     return st.one_of(
         near_misses,
         st.sampled_from(["", "DELETE", "CONFIRM", "submitverifying", "EXCUTE_SUCCESS"]),
         st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_", min_size=1, max_size=64),
-    ).filter(lambda c: c not in documented)
+        not_a_string,
+    ).filter(lambda c: not (isinstance(c, str) and c in documented))
 
 
 def bodies_without_command() -> st.SearchStrategy[dict]:
@@ -57,14 +60,14 @@ def bodies_without_command() -> st.SearchStrategy[dict]:
 
 
 def bodies_with_wrong_types() -> st.SearchStrategy[dict]:
-    """One documented field given a value of the wrong JSON type."""
+    """One documented optional field (`command_message`, `comment_data` and its members)
+    given a value of the wrong JSON type."""
     not_string = st.one_of(st.integers(), st.booleans(), st.lists(st.integers(), max_size=2),
                            st.just({}))
     not_object = st.one_of(st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=2))
     not_list = st.one_of(st.integers(), st.text(max_size=5), st.just({}))
     base = command_bodies()
-    return st.one_of(
-        st.tuples(base, not_string).map(lambda p: {**p[0], "command": p[1]}),
+    return st.one_of(  # a `command` of the wrong type is CMD-02's: undocumented_commands
         st.tuples(base, not_string).map(lambda p: {**p[0], "command_message": p[1]}),
         st.tuples(base, not_object).map(lambda p: {**p[0], "comment_data": p[1]}),
         st.tuples(base, not_string).map(
