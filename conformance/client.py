@@ -44,11 +44,10 @@ class ApiClient:
     refused after the preflight accepted them end the run."""
 
     def __init__(self, settings, session: requests.Session, project_id: str | None = None,
-                 response_time_limit: float | None = None, deviate=None, observe=None):
+                 run=None):
         self.settings = settings
-        self.response_time_limit = response_time_limit
-        self.deviate = deviate or _raise
-        self.observe = observe or (lambda violation: None)
+        self.run = run or Standalone()  # the run's context: deviations, observations, notes
+        self.response_time_limit = self.run.model.max_response_time if run else None
         self.session = session
         self.project_id = project_id or settings.project_id
         self.auth = auth.for_settings(settings, self.project_id)
@@ -57,8 +56,9 @@ class ApiClient:
     def sibling(self, session: requests.Session | None = None,
                 project_id: str | None = None) -> ApiClient:
         """The same run's client for another project or session."""
+        run = None if isinstance(self.run, Standalone) else self.run
         return ApiClient(self.settings, session or self.session, project_id or self.project_id,
-                         self.response_time_limit, self.deviate, self.observe)
+                         run)
 
     def call(self, operation_id: str, job_id: str | None = None, body: Any = None,
              headers: dict | None = None, query: dict | None = None, data: bytes | None = None,
@@ -149,7 +149,7 @@ class ApiClient:
         try:
             requirements.no_server_error(Answer.of(response), what)
         except Violation as violation:
-            self.observe(violation)  # kept, should hypothesis bury it under a Flaky error
+            self.run.observe(violation)  # kept, should hypothesis bury it under a Flaky error
             raise
         if authenticated and response.status_code == 401:
             raise RunAborted(f"the target refused the run's credentials mid-run ({what} "
@@ -157,7 +157,7 @@ class ApiClient:
                              "keys are still valid")
         elapsed = response.elapsed.total_seconds()
         if self.response_time_limit and elapsed > self.response_time_limit:
-            self.deviate(Violation("RSP-05", None, f"{what} answered in {elapsed:.2f} s",
+            self.run.deviate(Violation("RSP-05", None, f"{what} answered in {elapsed:.2f} s",
                                    f"every answer within {self.response_time_limit:g} s"))
 
     def begin(self) -> None:
@@ -174,8 +174,18 @@ class SeedError(SuiteError):
     was never reached."""
 
 
-def _raise(violation: Violation) -> None:
-    raise violation
+class Standalone:
+    """What a client outside a conformance run reports to: violations are raised, nothing
+    is recorded (the cleanup command, the project's own tests)."""
+
+    def deviate(self, violation: Violation) -> None:
+        raise violation
+
+    def observe(self, violation: Violation) -> None:
+        pass
+
+    def note(self, matrix: str, row: dict) -> None:
+        pass
 
 
 def new_job_id() -> str:

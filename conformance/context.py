@@ -43,6 +43,7 @@ class RunContext:
     deviations: list[Violation] = field(default_factory=list)  # of the test running now
     observed: list[Violation] = field(default_factory=list)  # ERR-02 seen by the client, now
     abort_reason: str | None = None  # credentials refused mid-run: nothing more to test
+    matrices: dict[str, list[dict]] = field(default_factory=dict)  # see note()
 
     @classmethod
     def build(cls, settings: Settings, given: dict | None = None,
@@ -63,19 +64,20 @@ class RunContext:
         and the test goes on judging the documented rules."""
         if self.strict:
             raise violation
-        if all(seen.requirement != violation.requirement for seen in self.deviations):
-            self.deviations.append(violation)
+        self.deviations.append(violation)
 
     def count(self, response, *args, **kwargs) -> None:
         self.requests_sent += 1
 
     def client(self, session: requests.Session, project_id: str | None = None) -> ApiClient:
-        return ApiClient(self.settings, session, project_id,
-                         response_time_limit=self.model.max_response_time,
-                         deviate=self.deviate, observe=self.observe)
+        return ApiClient(self.settings, session, project_id, run=self)
 
     def observe(self, violation: Violation) -> None:
         self.observed.append(violation)
+
+    def note(self, matrix: str, row: dict) -> None:
+        """One cell of a matrix the reports show (the DELETE gate, commands by state)."""
+        self.matrices.setdefault(matrix, []).append(row)
 
     def factory(self, api: ApiClient) -> JobFactory:
         factory = JobFactory(api)

@@ -40,7 +40,17 @@ def violation(api: ApiClient, requirement: str, received: str, documented: str) 
 def deviation(api: ApiClient, requirement: str, received: str, documented: str) -> None:
     """A model rule broken: the server departs from the chosen lifecycle model."""
     assert requirements.get(requirement).is_model, requirement
-    api.deviate(_with_transcript(api, Violation(requirement, None, received, documented)))
+    api.run.deviate(_with_transcript(api, Violation(requirement, None, received, documented)))
+
+
+def noted(api: ApiClient, matrix: str, row: dict, rule, *args) -> None:
+    """`that`, and the outcome as one row of a matrix the reports show."""
+    try:
+        that(api, rule, *args)
+    except Violation as violation:
+        api.run.note(matrix, {**row, "verdict": "fail", "requirement": violation.requirement})
+        raise
+    api.run.note(matrix, {**row, "verdict": "pass"})
 
 
 def unchanged(api: ApiClient, requirement: str, job_id: str, state: str) -> None:

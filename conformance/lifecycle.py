@@ -15,14 +15,43 @@ from metastudio_conformance import expect, requirements
 from metastudio_conformance.answers import Answer
 from metastudio_conformance.client import ApiClient
 from metastudio_conformance.model import JobModel, Model
+from metastudio_conformance.outcomes import Violation
 
 
 def run_command(api: ApiClient, model: Model, tenant: str, job_id: str, job: JobModel,
-                body: dict, show_after: bool = True) -> bool:
-    """Send `body` to the job and check everything the oracle says; True if executed."""
+                body: dict, show_after: bool = True, matrix: str | None = None) -> bool:
+    """Send `body` to the job and check everything the oracle says; True if executed.
+    With `matrix`, the outcome is noted as one cell of the command x state grid."""
     before, command = job.state, body.get("command")
     prediction = model.predict(job, body, tenant)
     answer = Answer.of(api.command(job_id, body))
+    deviations = len(getattr(api.run, "deviations", ()))
+    cell = {"state": before, "command": command, "observed": _observed(answer),
+            "documented": ("refused" if not requirements.command_allowed_for_tenant(
+                command, tenant) else "either (not documented)"),
+            "model": "accepted" if prediction.accepted else "refused"}
+    try:
+        executed = _judge(api, model, tenant, job_id, job, body, before, prediction, answer,
+                          show_after)
+    except Violation as violation:
+        if matrix:
+            api.run.note(matrix, {**cell, "verdict": "fail",
+                                  "requirement": violation.requirement})
+        raise
+    if matrix:
+        deviated = len(getattr(api.run, "deviations", ())) > deviations
+        api.run.note(matrix, {**cell, "verdict": "deviation" if deviated else "pass"})
+    return executed
+
+
+def _observed(answer: Answer) -> str:
+    result = answer.field("commond_result")
+    return f"{answer.status} {result}" if result else str(answer.status)
+
+
+def _judge(api, model, tenant, job_id, job, body, before, prediction, answer,
+           show_after) -> bool:
+    command = body.get("command")
     if not requirements.command_allowed_for_tenant(command, tenant):
         expect.that(api, requirements.refused, "CMD-06",
                     f"{command} for a standard tenant's job in {before}", answer)

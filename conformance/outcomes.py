@@ -2,7 +2,7 @@
 
 A test ends in one of these, never in a message whose wording decides its status:
 - `Violation`: the target broke a requirement (status `fail`, or `deviation` for a model
-  rule outside strict mode: see `Ledger.deviate`);
+  rule outside strict mode: see `RunContext.deviate`);
 - `not_covered(reason)`: nothing could exercise the requirement here (no way to reach a
   state, no NA project, the time budget ran out);
 - `disabled(reason)`: configuration turned it off (writes to a shared target, `-k`);

@@ -125,9 +125,9 @@ def aborted(error: BaseException | None) -> str | None:
 def _with_deviations(found, deviations, marks: Marks):
     """A model rule the test saw broken is a deviation, whatever else the test found."""
     deviated = {}
-    for violation in deviations:
+    for violation in deviations:  # the first of each requirement is its evidence
         status = "deviation" if marks.names(violation.requirement) else "error"
-        deviated[violation.requirement] = (status, _first_lines(violation))
+        deviated.setdefault(violation.requirement, (status, _first_lines(violation)))
     kept = [(rid, status, text) for rid, status, text in found
             if rid not in deviated or status in ("fail", "error")]
     return kept + [(rid, status, text) for rid, (status, text) in deviated.items()]
@@ -207,6 +207,7 @@ def write(path: Path, rows: dict[str, dict], context) -> None:
         },
         "requirements": list(rows.values()),
         "tests": context.recorder.tests,
+        "matrices": context.matrices,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -31,7 +31,8 @@ def test_commands_standard_tenant(state, settings, api, jobs, lifecycle_model):
     for command in contract.commands():
         job_id = jobs.in_state(state)
         job = jobs.model_of(job_id, state, lifecycle_model)
-        run_command(api, lifecycle_model, "standard", job_id, job, _body(command))
+        run_command(api, lifecycle_model, "standard", job_id, job, _body(command),
+                    matrix="commands_standard")
 
 
 @pytest.mark.requirement(*REQUIREMENTS, "MOD-05", also=ALSO)
@@ -40,4 +41,5 @@ def test_commands_na_tenant(state, na_api, na_jobs, lifecycle_model):
     for command in contract.commands():
         job_id = na_jobs.in_state(state)
         job = na_jobs.model_of(job_id, state, lifecycle_model)
-        run_command(na_api, lifecycle_model, "na", job_id, job, _body(command))
+        run_command(na_api, lifecycle_model, "na", job_id, job, _body(command),
+                    matrix="commands_na")
