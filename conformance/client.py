@@ -1,7 +1,7 @@
 """A small API client for the deterministic tests: one session, credentials, a transcript.
 
-Every exchange is recorded (method, path, request body, status, response body; never a
-credential header) so a failure can show the requests that led to it.
+Every exchange of a test is kept (`exchanges.py` shows it, credentials masked) so a
+failure can show the failing exchange in full and the requests that led to it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from metastudio_conformance import auth, contract, requirements
+from metastudio_conformance import auth, contract, exchanges, requirements
 from metastudio_conformance.answers import Answer, json_body
 from metastudio_conformance.outcomes import RunAborted, SuiteError, Violation
 
@@ -30,11 +30,11 @@ class Exchange:
     status: int
     response_body: Any
     request_id: str | None
+    response: requests.Response | None = None  # for the failing exchange in full
 
     def __str__(self) -> str:
-        sent = "" if self.request_body is None else " " + _compact(self.request_body)
-        got = "" if self.response_body in (None, "") else " " + _compact(self.response_body)
-        return f"{self.method} {self.path}{sent}\n  -> {self.status}{got}"
+        return exchanges.brief(self.method, self.path, self.request_body, self.status,
+                               self.response_body)
 
 
 class ApiClient:
@@ -138,6 +138,7 @@ class ApiClient:
             response.status_code,
             _body_of(response),
             response.headers.get("X-Request-Id"),
+            response,
         )
         self.transcript.append(exchange)
         self._judge_every_answer(method, path, response, authenticated)
@@ -164,8 +165,18 @@ class ApiClient:
         """A new example starts: its transcript shows only its own requests."""
         self.transcript.clear()
 
-    def last_exchanges(self) -> str:
-        return "\n".join(str(exchange) for exchange in self.transcript)
+    def last_exchanges(self, failing: requests.Response | None = None) -> str:
+        """The failing exchange in full (the given response, else the test's last), then
+        the test's earlier requests, oldest first."""
+        if not self.transcript and failing is None:
+            return "(no request of this test)"
+        if failing is None:
+            failing = self.transcript[-1].response
+        earlier = [str(e) for e in self.transcript if e.response is not failing]
+        text = "Failing exchange:\n" + exchanges.full(failing)
+        if earlier:
+            text += "\nEarlier requests of this test:\n" + "\n".join(earlier)
+        return text
 
 
 class SeedError(SuiteError):
@@ -207,7 +218,3 @@ def _preview(data: bytes | None) -> str | None:
         return None
     text = data[:200].decode("utf-8", "replace")
     return text + (f"... ({len(data)} bytes)" if len(data) > 200 else "")
-
-
-def _compact(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

@@ -24,11 +24,12 @@ def answer(response: requests.Response) -> Answer:
 
 def that(api: ApiClient, rule, *args) -> None:
     """Apply `rule(*args)`; an `requests.Response` among the args is judged as an Answer."""
+    failing = next((a for a in args if isinstance(a, requests.Response)), None)
     args = tuple(Answer.of(a) if isinstance(a, requests.Response) else a for a in args)
     try:
         rule(*args)
     except Violation as violation:
-        raise _with_transcript(api, violation) from None
+        raise _with_transcript(api, violation, failing) from None
 
 
 def violation(api: ApiClient, requirement: str, received: str, documented: str) -> NoReturn:
@@ -62,7 +63,7 @@ def describe(response: requests.Response) -> str:
     return Answer.of(response).describe()
 
 
-def _with_transcript(api: ApiClient, error: Violation) -> Violation:
-    error.message += "\nTranscript (this test's requests, the failing one last):\n"
-    error.message += api.last_exchanges()
+def _with_transcript(api: ApiClient, error: Violation,
+                     failing: requests.Response | None = None) -> Violation:
+    error.message += "\n" + api.last_exchanges(failing)
     return error

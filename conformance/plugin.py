@@ -144,6 +144,8 @@ class ConformancePlugin:
                                             "lines in results.json)")
         terminalreporter.write_sep("=", "conformance per requirement")
         terminalreporter.write_line(results.table(rows))
+        for line in results.reasons(rows, self.context.recorder):
+            terminalreporter.write_line(line)
         deviating = [rid for rid, row in rows.items() if row["status"] == "deviation"]
         if deviating:
             terminalreporter.write_line(

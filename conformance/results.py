@@ -213,6 +213,21 @@ def write(path: Path, rows: dict[str, dict], context) -> None:
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def reasons(rows: dict[str, dict], recorder: Recorder) -> list[str]:
+    """One line per reason requirements went untested: how many, why, which ones. The
+    reasons say what would cover them (an option to give, a state to reach)."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for rid, row in rows.items():
+        if row["status"] not in ("not-covered", "disabled"):
+            continue
+        texts = {text for status, _, text in recorder.outcomes.get(rid, [])
+                 if status == row["status"]} or {row["evidence"]}
+        for text in sorted(texts)[:2]:  # the main reasons; results.json has every test's
+            grouped.setdefault((row["status"], text), []).append(rid)
+    return [f"{len(ids)} {status.replace('-', ' ')}: {text} ({', '.join(ids)})"
+            for (status, text), ids in sorted(grouped.items(), key=lambda g: -len(g[1]))]
+
+
 def table(rows: dict[str, dict]) -> str:
     lines = [f"{'requirement':<12} {'status':<12} title"]
     for row in rows.values():

@@ -83,3 +83,7 @@ def _write_reports(report_dir) -> None:
         conformance_report.write(report_dir)  # -> (conformance.md, conformance.html)
     except (OSError, ReportError) as exc:
         print(f"metastudio-conformance: warning: reports not written: {exc}", file=sys.stderr)
+        return
+    written = [name for name in ("results.json", "conformance.md", "conformance.html",
+                                 "junit.xml", "allure-results") if (report_dir / name).exists()]
+    print(f"reports in {report_dir}: {', '.join(written)}")

@@ -15,7 +15,7 @@ import allure
 import pytest
 from schemathesis.core.parameters import ParameterLocation
 
-from metastudio_conformance import checks, schema
+from metastudio_conformance import checks, exchanges, results, schema
 from metastudio_conformance.outcomes import RunAborted
 
 # Only the operations under test; Create, Show and List are supporting (tag `supporting`).
@@ -54,5 +54,12 @@ def test_operation(case, settings, http_session, api, jobs, run_context):
     if response.status_code == 401:  # the preflight accepted these credentials
         raise RunAborted(f"the target refused the run's credentials mid-run "
                          f"({case.operation.label} answered 401)")
-    case.validate_response(response, additional_checks=extra, excluded_checks=checks.REPLACED,
-                           transport_kwargs=kwargs)
+    try:
+        case.validate_response(response, additional_checks=extra,
+                               excluded_checks=checks.REPLACED, transport_kwargs=kwargs)
+    except BaseException as error:  # each finding carries the exchange it was found in
+        evidence = "Failing exchange:\n" + exchanges.full(response, case.operation.method)
+        for leaf in results.leaves(error):
+            if isinstance(getattr(leaf, "message", None), str):
+                leaf.message += "\n" + evidence
+        raise
