@@ -14,6 +14,13 @@ from .app import App
 from .contract import ContractError
 from .faults import REGISTRY, UnknownFault
 from .server import ReferenceServer, make_options
+from .variants import REGISTRY as VARIANTS
+
+# variants with a valued option of their own: (option, value that chooses the variant)
+_VALUED = {"unknown-job-400": ("unknown_job_status", "400"),
+           "excute-failed-refusal": ("refusal", "excute-failed"),
+           "method-405": ("method_status", "405"),
+           "delete-204": ("delete_status", "204")}
 
 PROG = "metastudio-conformance serve"
 
@@ -37,21 +44,48 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="inject a known defect; repeatable (see --list-faults)")
     p.add_argument("--list-faults", action="store_true", help="list the faults and exit")
-    p.add_argument("--unknown-job-status", choices=("404", "400"), default="404",
-                   help="status for an unknown job_id (400 answers MSS.00000003)")
-    p.add_argument("--refusal", choices=("400", "excute-failed"), default="400",
-                   help="how a command not allowed now is refused")
-    p.add_argument("--alt-errors", action="store_true",
-                   help="other documented error codes (MSS.00000003 for validation, "
-                        "APIGW.0301 for a bad signature) and other error_msg texts")
-    p.add_argument("--extra-fields", action="store_true",
-                   help="add undocumented fields to every JSON answer and to jobs in Show/List")
     p.add_argument("--delay-ms", type=int, default=0, metavar="N",
                    help="wait N ms before every answer (a slower server)")
+    _add_variant_options(p)
     p.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS",
                    help="drop a connection that stalls this long")
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
     return p
+
+
+def _add_variant_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "variants", "documented-compatible choices where the docs are silent "
+        "(docs/silent-points.md); they combine freely")
+    g.add_argument("--unknown-job-status", choices=("404", "400"), default="404",
+                   help="status for an unknown job_id (400 answers MSS.00000003)")
+    g.add_argument("--refusal", choices=("400", "excute-failed"), default="400",
+                   help="how a command not allowed now is refused")
+    g.add_argument("--method-status", choices=("400", "405"), default="400",
+                   help="status for an undocumented method on a known path (405 adds Allow)")
+    g.add_argument("--delete-status", choices=("200", "204"), default="200",
+                   help="status of a successful DELETE (204 has no body)")
+    for variant in VARIANTS.values():
+        if variant.name not in _VALUED:
+            g.add_argument(f"--{variant.name}", dest="variant_flags", action="append_const",
+                           const=variant.name, help=variant.description)
+    g.add_argument("--variants", action="append", default=[], metavar="A,B",
+                   help="switch on these variants by name; repeatable (see --list-variants)")
+    g.add_argument("--all-variants", action="store_true", help="switch on every variant")
+    g.add_argument("--list-variants", action="store_true", help="list the variants and exit")
+
+
+def _chosen_variants(args: argparse.Namespace) -> list[str]:
+    names = [*(args.variant_flags or []), *args.variants]
+    names += [name for name, (option, value) in _VALUED.items()
+              if getattr(args, option) == value]
+    return list(VARIANTS) if args.all_variants else names
+
+
+def _list_variants() -> None:
+    width = max(map(len, VARIANTS))
+    for variant in VARIANTS.values():
+        print(f"{variant.name:<{width}}  {variant.description}")
 
 
 def _list_faults() -> None:
@@ -69,14 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_faults:
         _list_faults()
         return 0
+    if args.list_variants:
+        _list_variants()
+        return 0
     if not 0 <= args.port <= 65535:
         return _usage(f"port {args.port} out of range")
     try:
         options = make_options(
             token=args.token, ak=args.ak, sk=args.sk, na_projects=args.na_project,
-            faults=args.fault, unknown_job_status=args.unknown_job_status,
-            refusal=args.refusal, read_timeout=args.read_timeout, access_log=args.access_log,
-            alt_errors=args.alt_errors, extra_fields=args.extra_fields, delay_ms=args.delay_ms,
+            faults=args.fault, variants=_chosen_variants(args), read_timeout=args.read_timeout,
+            access_log=args.access_log, delay_ms=args.delay_ms,
         )
         app = App(options)
     except (ValueError, UnknownFault) as exc:
@@ -95,13 +131,14 @@ def main(argv: list[str] | None = None) -> int:
                      f"unknown-job-status={options.unknown_job_status} "
                      f"alt-errors={options.alt_errors} extra-fields={options.extra_fields} "
                      f"delay-ms={options.delay_ms} "
-                     f"na-projects={','.join(sorted(options.na_projects)) or 'none'}\n")
+                     f"na-projects={','.join(sorted(options.na_projects)) or 'none'} "
+                     f"variants={','.join(sorted(options.variants)) or 'none'}\n")
     if not app.auth.enabled:
         sys.stderr.write(f"{PROG}: auth is off (no --token, no --ak/--sk): "
                          "every request is accepted\n")
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    print(f"serving on {server.url}", flush=True)
-    try:
+    try:  # a SIGTERM right after the banner must still end cleanly
+        print(f"serving on {server.url}", flush=True)
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass

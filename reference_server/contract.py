@@ -77,6 +77,10 @@ class Contract:
         roots = {"/" + op.template.split("/")[1] + "/" for op in self.operations if op.control}
         return any(path.startswith(root) for root in roots)
 
+    def methods_at(self, path: str) -> list[str]:
+        """The methods the spec documents for this path (for a 405's Allow header)."""
+        return [op.method for op in self.operations if op.params(path) is not None]
+
     def match(self, method: str, path: str) -> tuple[Operation | None, dict, bool]:
         """(operation, path params, path known). Known path + None = method not allowed."""
         known = False

@@ -31,16 +31,16 @@ class Rule:
     log_type: str | None = None
 
 
-def _all_parts_uploaded(job: Job, body: dict) -> str | None:
+def all_parts_uploaded(job: Job, body: dict) -> str | None:
     missing = sorted(set(range(1, job.part_count + 1)) - set(job.parts))
     return f"parts not uploaded yet: {missing}" if missing else None
 
 
-def _parts_confirmed(job: Job, body: dict) -> str | None:
+def parts_confirmed(job: Job, body: dict) -> str | None:
     return None if job.parts_confirmed else "video parts not confirmed (CONFIRM_MULTIPART_UPLOADED)"
 
 
-def _update_video(job: Job, body: dict) -> str | None:
+def update_video(job: Job, body: dict) -> str | None:
     if body.get("command_message") == "UPDATE_VIDEO":
         return None
     return "resubmitting after a failed review needs command_message UPDATE_VIDEO"
@@ -73,11 +73,11 @@ def _answer(job: Job, body: dict, make_url) -> dict:
 RULES: tuple[Rule, ...] = (
     Rule("GET_MULTIPART_UPLOADED", ("WAIT_FILE_UPLOAD",), None, effect=_report_parts),
     Rule("CONFIRM_MULTIPART_UPLOADED", ("WAIT_FILE_UPLOAD",), None,
-         guard=_all_parts_uploaded, effect=_confirm_parts, log_type="USER_MULTIPART_CONFIRMED"),
+         guard=all_parts_uploaded, effect=_confirm_parts, log_type="USER_MULTIPART_CONFIRMED"),
     Rule("SUBMITVERIFYING", ("WAIT_FILE_UPLOAD",), "AUTO_VERIFYING",
-         guard=_parts_confirmed, log_type="USER_VERIFYING_SUBMITTED"),
+         guard=parts_confirmed, log_type="USER_VERIFYING_SUBMITTED"),
     Rule("SUBMITVERIFYING", ("AUTO_VERIFY_FAILED", "MANUAL_VERIFY_FAILED"), "AUTO_VERIFYING",
-         guard=_update_video, log_type="USER_UPDATE_VIDEO"),
+         guard=update_video, log_type="USER_UPDATE_VIDEO"),
     Rule("CONFIRM_ACCEPT", ("WAIT_USER_CONFIRM",), "JOB_FINISH", log_type="USER_ACCEPT"),
     Rule("CONFIRM_REJECT", ("WAIT_USER_CONFIRM",), "JOB_REJECT", log_type="USER_REJECT"),
     Rule("CONFIRM_PENDING", ("WAIT_USER_CONFIRM",), "JOB_PENDING", log_type="USER_PENDING"),
@@ -92,7 +92,8 @@ class Outcome:
     accepted: bool
     reason: str = ""
     fields: dict | None = None
-    refused_for: str = ""  # "tenant" (NA-only), "state" (no rule here) or "guard"
+    # "tenant" (NA-only), "state" (no rule here), "guard", or "size" (accept-large-bodies)
+    refused_for: str = ""
 
 
 class Lifecycle:

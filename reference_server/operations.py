@@ -28,6 +28,7 @@ SUCCESS, FAILED = "EXCUTE_SUCCESS", "EXCUTE_FAILED"  # the wire spelling (seed)
 UPLOAD_PREFIX = "/upload/"
 COMMAND = "Execute2dModelTrainingCommandByUser"
 SEEDED_PART = b"seeded video part"
+TOO_LARGE = Outcome(False, "request body too large to execute", refused_for="size")
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Call:
     base_url: str
     op: Operation | None = None  # the spec's operation being served
     tolerated: bool = False  # a fault let an invalid command body through
+    too_large: bool = False  # accept-large-bodies read a body it will not execute
 
 
 def _md5(data: bytes) -> str:
@@ -46,7 +48,7 @@ def _md5(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
-def _not_found(app, job_id: str) -> Response:
+def not_found(app, job_id: str) -> Response:
     if app.options.unknown_job_status == 400:
         return error(400, INVALID_PARAMETER, f"Invalid parameter: job {job_id} does not exist")
     return error(404, JOB_NOT_FOUND, f"job {job_id} does not exist")
@@ -98,7 +100,7 @@ def show(app, call: Call) -> Response:
         return out
 
     found = app.store.update(call.project_id, call.job_id, view)
-    return ok(found) if found is not None else _not_found(app, call.job_id)
+    return ok(found) if found is not None else not_found(app, call.job_id)
 
 
 def _query_value(raw: str, schema: dict):
@@ -145,7 +147,7 @@ def delete(app, call: Call) -> Response:
 
     def refuse(job: Job | None):
         if job is None:
-            return _not_found(app, call.job_id)
+            return not_found(app, call.job_id)
         if job.state not in deletable:
             return error(400, INVALID_PARAMETER,
                          f"Invalid parameter: job in state {job.state} cannot be deleted")
@@ -155,7 +157,8 @@ def delete(app, call: Call) -> Response:
                                       remove=faults.delete_removes())
     if refusal is None and faults.delete_takes_another():
         app.store.remove_oldest(project, keep=call.job_id)
-    return refusal or ok(None)  # seed: 200, X-Request-Id, no body
+    # seed: 200, X-Request-Id, no body (delete-204: the 204 the SDK also parses)
+    return refusal or ok(None, status=app.variants.delete_status())
 
 
 def command(app, call: Call) -> Response:
@@ -166,6 +169,8 @@ def command(app, call: Call) -> Response:
             return None
         if call.tolerated:  # pretend it worked, change nothing
             return Outcome(True)
+        if call.too_large:
+            return TOO_LARGE
         before = job.state
         outcome = app.lifecycle.execute(
             job, call.body, na_tenant=na,
@@ -174,10 +179,11 @@ def command(app, call: Call) -> Response:
 
     outcome = app.store.update(call.project_id, call.job_id, run)
     if outcome is None:
-        return _not_found(app, call.job_id)
+        return not_found(app, call.job_id)
     if outcome.accepted:
         return ok({"commond_result": SUCCESS, **(outcome.fields or {})})
-    if app.options.refusal == "excute-failed":
+    # a body accepted but too large to execute is a failed execution in either style
+    if app.options.refusal == "excute-failed" or outcome.refused_for == "size":
         return ok({"commond_result": FAILED, "excute_failed_msg": outcome.reason})
     return error(400, INVALID_PARAMETER, f"Invalid parameter: {outcome.reason}")
 
@@ -185,7 +191,7 @@ def command(app, call: Call) -> Response:
 def seed_job(app, call: Call) -> Response:
     state = call.body["state"]
     job = Job(project_id=call.project_id, name=f"seeded-{state.lower()}", state=state)
-    if state == app.contract.initial_state:
+    if state == app.contract.initial_state and app.variants.seeds_uploaded_part():
         # its one part is uploaded but not confirmed, so the documented workflow continues
         job.parts[1] = _md5(SEEDED_PART)
     app.store.add(job)

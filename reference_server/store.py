@@ -79,6 +79,10 @@ class Store:
         with self._lock:
             return fn(self._jobs.get((project_id, job_id)))
 
+    def has(self, project_id: str, job_id: str) -> bool:
+        with self._lock:
+            return (project_id, job_id) in self._jobs
+
     def remove_unless(self, project_id: str, job_id: str, refuse: Callable[[Job | None], object],
                       *, remove: bool = True):
         """Remove the job unless refuse(job) returns something (then return that).

@@ -57,7 +57,7 @@ def test_every_registered_fault_has_a_probe():
     assert {f.requirement for f in REGISTRY.values()} >= {
         "CMD-01", "CMD-02", "CMD-03", "CMD-04", "CMD-06", "CMD-07", "CMD-09", "HDR-01",
         "HDR-02", "ERR-01", "ERR-02", "RSP-02", "RSP-05", "DEL-01", "DEL-02", "DEL-03",
-        "DEL-04", "AUTH-01", "AUTH-02", "AUTH-03", "MOD-01", "MOD-04", "MOD-05"}
+        "DEL-04", "AUTH-01", "AUTH-02", "AUTH-03", "CMD-08", "MOD-04", "MOD-05"}
 
 
 @pytest.mark.parametrize("fault", list(PROBES))
