@@ -28,7 +28,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from metastudio_conformance import __version__
 
-    parser = _Parser(prog="metastudio-conformance", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="metastudio-conformance",
+                     description=__doc__.splitlines()[0].replace("`", ""))
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     run = commands.add_parser("run", help="run the conformance suite (default target: the "
@@ -64,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--allow-writes", dest="allow_writes", action="store_const", const=True,
                      help="let the run create, command and delete jobs on a non-loopback "
                      "target")
+    run.add_argument("--tls-verify", dest="tls_verify", metavar="true|false|PATH",
+                     help="check the target's TLS certificate (default true); PATH: a CA "
+                     "bundle for a private or self-signed CA (METASTUDIO_TLS_VERIFY)")
+    run.add_argument("--client-cert", dest="client_cert", metavar="PEM",
+                     help="client certificate and key for mutual TLS (METASTUDIO_CLIENT_CERT)")
     run.add_argument("--strict-model", dest="strict_model", action="store_const", const=True,
                      help="departures from the lifecycle model (MOD-*, RSP-05) fail the run "
                      "instead of being reported as deviations")
@@ -73,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the bundled reference server",
                                 add_help=False)
     serve.add_argument("serve_args", nargs=argparse.REMAINDER)
-    commands.add_parser("report", help="build the HTML reports of a run (see reports/)",
+    commands.add_parser("report", help="build the HTML reports of a run",
                         add_help=False)
     commands.add_parser("requirements", help="list the requirements of the oracle")
     return parser
@@ -82,8 +88,20 @@ def build_parser() -> argparse.ArgumentParser:
 def _target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-id", dest="run_id", required=True,
                         help="the run id printed at the start of that run")
-    for option in ("--target", "--project-id", "--token", "--ak", "--sk", "--profile"):
-        parser.add_argument(option, dest=option[2:].replace("-", "_"))
+    for option, text in CLEANUP_OPTIONS:
+        parser.add_argument(option, dest=option[2:].replace("-", "_"), help=text)
+
+
+CLEANUP_OPTIONS = (
+    ("--target", "base URL of the server the run tested (METASTUDIO_TARGET)"),
+    ("--project-id", "project id of that run (METASTUDIO_PROJECT_ID)"),
+    ("--token", "IAM token (prefer METASTUDIO_TOKEN)"),
+    ("--ak", "access key (METASTUDIO_AK)"),
+    ("--sk", "secret key (prefer METASTUDIO_SK)"),
+    ("--profile", "YAML profile with any of the settings"),
+    ("--tls-verify", "true, false, or a CA bundle's path (METASTUDIO_TLS_VERIFY)"),
+    ("--client-cert", "client certificate and key (PEM) for mutual TLS"),
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,6 +98,17 @@ class ApiClient:
     def create(self, name: str, **fields: Any) -> requests.Response:
         return self.call(contract.CREATE_OPERATION, body={"name": name, **fields})
 
+    def upload(self, url: str, data: bytes) -> requests.Response:
+        """PUT a file to a presigned upload URL from Create: it carries its own
+        authorisation, so no credentials go with it (docs workflow)."""
+        response = self.session.put(url, data=data, timeout=self.settings.request_timeout,
+                                    headers={"Content-Type": "application/octet-stream"},
+                                    allow_redirects=False, verify=self.settings.verify,
+                                    cert=self.settings.cert)
+        self.transcript.append(Exchange("PUT", url, _preview(data), response.status_code,
+                                        _body_of(response), None, response))
+        return response
+
     # The test-control interface (openapi/control.yaml).
     def seed(self, state: str) -> str:
         path = CONTROL_JOBS.format(project_id=self.project_id)
@@ -130,6 +141,9 @@ class ApiClient:
             auth=self.auth if authenticated else None,
             timeout=self.settings.request_timeout,
             allow_redirects=False,
+            # per request: a session's own `verify` loses to REQUESTS_CA_BUNDLE in requests
+            verify=self.settings.verify,
+            cert=self.settings.cert,
         )
         exchange = Exchange(
             method,

@@ -51,6 +51,8 @@ class Settings:
     disposable: bool = False  # the profile says the target's data may be destroyed
     max_live_jobs: int | None = None  # jobs of this run alive at once, per project
     strict_model: bool = False  # model rules (MOD-*, RSP-05) fail the run, not only deviate
+    tls_verify: bool | Path = True  # False, or a CA bundle for a private or self-signed CA
+    client_cert: Path | None = None  # a PEM file with the client certificate and its key
     run_id: str | None = None  # tags what this run creates; set by the CLI
     suite_args: tuple[str, ...] = field(default=())
 
@@ -64,6 +66,15 @@ class Settings:
 
     def rate_per_second(self) -> float | None:
         return _parse_rate(self.rate_limit) if self.rate_limit else None
+
+    @property
+    def verify(self) -> bool | str:
+        """requests' `verify`: True, False, or the CA bundle's path."""
+        return str(self.tls_verify) if isinstance(self.tls_verify, Path) else self.tls_verify
+
+    @property
+    def cert(self) -> str | None:
+        return str(self.client_cert) if self.client_cert else None
 
     @property
     def auth_kind(self) -> str:
@@ -218,11 +229,32 @@ def _coerce(key: str, value: Any) -> Any:
                     "0": False}[str(value).lower()]
         if key in ("report_dir", "model", "inventory"):
             return Path(value)
+        if key == "tls_verify":
+            return _tls_verify(value)
+        if key == "client_cert":
+            return _existing_file(key, value)
     except (ValueError, KeyError, TypeError, OverflowError):  # int(inf) overflows
         raise ConfigError(f"setting {key} has an invalid value {value!r}") from None
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"setting {key} must be text, not {type(value).__name__}")
     return value
+
+
+def _tls_verify(value: Any) -> bool | Path:
+    """true, false, or the path of a CA bundle (as schemathesis' --tls-verify)."""
+    if isinstance(value, bool):
+        return value
+    flag = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+    if str(value).lower() in flag:
+        return flag[str(value).lower()]
+    return _existing_file("tls_verify", value)
+
+
+def _existing_file(key: str, value: Any) -> Path:
+    path = Path(str(value)).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"setting {key}: {path} is not a file")
+    return path
 
 
 def _check_url(url: str) -> str:

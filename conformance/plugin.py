@@ -33,6 +33,7 @@ class ConformancePlugin:
         self._test_started = (0.0, 0)
 
     def pytest_configure(self, config: pytest.Config) -> None:
+        self.pytest_config = config
         config.addinivalue_line("markers", "requirement(*ids, also=()): the oracle "
                                 "requirements this test checks, and those it may also find "
                                 "broken without claiming a pass")
@@ -124,6 +125,15 @@ class ConformancePlugin:
             rids = sorted({rid for rid, status, _ in found if status != "not-covered"})
             report.longrepr = (f"{', '.join(rids)}: {len(found)} finding(s); "
                                "evidence above and in results.json")
+
+    @pytest.hookimpl(trylast=True)  # after the terminal reporter has kept the traceback
+    def pytest_keyboard_interrupt(self, excinfo) -> None:
+        """Ctrl-C: no interrupt banner with the suite's internal paths; the CLI says it
+        in one line once the run's jobs are cleaned up."""
+        reporter = self.pytest_config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None and hasattr(reporter, "_report_keyboardinterrupt"):
+            reporter._report_keyboardinterrupt = lambda: reporter.write_line(
+                "interrupted: the jobs this run created are being cleaned up")
 
     def pytest_sessionfinish(self, session) -> None:
         self.context.test_requests = self.context.requests_sent  # what follows is cleanup

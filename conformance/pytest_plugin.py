@@ -38,6 +38,8 @@ OPTIONS = (
     ("--rate-limit", "rate_limit", "client-side request rate, e.g. 5/s"),
     ("--max-time", "max_time", "time budget in seconds"),
     ("--max-live-jobs", "max_live_jobs", "jobs of this run alive at once per project"),
+    ("--tls-verify", "tls_verify", "true, false, or a CA bundle's path"),
+    ("--client-cert", "client_cert", "client certificate and key (PEM) for mutual TLS"),
 )
 FLAGS = (
     ("--no-control", "control", False, "never use the test-control interface"),

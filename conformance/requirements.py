@@ -352,6 +352,13 @@ def command_succeeded(requirement: str, what: str, answer: Answer) -> None:
     attachment_upload_url(answer)
 
 
+def upload_accepted(part: int, answer: Answer) -> None:
+    """CMD-08: an upload URL from Create accepts its part (docs workflow: PUT the files)."""
+    if not 200 <= answer.status < 300:
+        raise Violation("CMD-08", None, f"PUT part {part}: {answer.describe()}",
+                        "the upload URL accepts the part")
+
+
 def delete_gate(state: str, answer: Answer) -> None:
     """DEL-01/DEL-02: DELETE succeeds in exactly the deletable states (seed:delete)."""
     no_server_error(answer, f"DELETE of a job in {state}")

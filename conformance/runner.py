@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+import urllib3
+
 from metastudio_conformance import redact, results, target
 from metastudio_conformance.config import Settings
 from metastudio_conformance.context import RunContext
@@ -49,6 +51,10 @@ def open_run(settings: Settings, given: dict | None = None,
     report_dir = settings.report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
     context = RunContext.build(settings, given, selection)  # a bad model fails here
+    if settings.tls_verify is False:
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # said once here
+        print("warning: the target's TLS certificate is not checked (tls_verify false)",
+              file=sys.stderr)
     with _target(settings, report_dir) as settings:
         target.preflight(settings)
         context.settings = settings

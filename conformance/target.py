@@ -340,7 +340,8 @@ class _Probe:
         to = "" if credentials is None else f" to {what}"
         self.phase = f"waiting for the answer{to}"
         with requests.get(self.url + path, auth=credentials, timeout=self.limit, stream=True,
-                          allow_redirects=False) as response:
+                          allow_redirects=False, verify=self.settings.verify,
+                          cert=self.settings.cert) as response:
             self.phase = f"reading the body of a {response.status_code} answer{to}"
             body = b""
             for chunk in response.iter_content(16 * 1024):
@@ -374,7 +375,8 @@ def describe(error: BaseException, url: str, limit: float) -> str:
     if tls := find(ssl.SSLError):
         if isinstance(tls, ssl.SSLCertVerificationError):
             return (f"TLS with {netloc} failed: its certificate is not trusted "
-                    f"({tls.verify_message})")
+                    f"({tls.verify_message}); for a private CA give its bundle with "
+                    "--tls-verify PATH (METASTUDIO_TLS_VERIFY, tls_verify in the profile)")
         return f"TLS handshake with {netloc} failed: {_tls_reason(tls)}"
     if find(http.client.RemoteDisconnected):
         return f"{url} closed the connection without answering"

@@ -64,7 +64,8 @@ def test_bad_aksk_signatures_are_refused(flaw, settings, api, jobs):
     signer(request)
     if flaw == "tampered-body":  # the signature covers the body it was made for
         request.prepare_body(b'{"command": "SUBMITVERIFYING"}', None)
-    response = api.session.send(request, timeout=settings.request_timeout)
+    response = api.session.send(request, timeout=settings.request_timeout,
+                                verify=settings.verify, cert=settings.cert)
     expect.that(api, requirements.refused_for_credentials, "AUTH-02",
                 f"a command with a bad signature ({flaw})", response)
     expect.unchanged(api, "AUTH-02", job_id, STATE)

@@ -49,7 +49,8 @@ def test_operation(case, settings, http_session, api, jobs, run_context):
         case.path_parameters["project_id"] = settings.project_id
         case.path_parameters["job_id"] = jobs.in_state(state)
     extra = checks.for_run(run_context.model, run_context.deviate, state, settings.tenant)
-    kwargs = {"auth": api.auth, "timeout": settings.request_timeout}
+    kwargs = {"auth": api.auth, "timeout": settings.request_timeout,
+              "verify": settings.verify, "cert": settings.cert}
     response = case.call(base_url=settings.target, session=http_session, **kwargs)
     if response.status_code == 401:  # the preflight accepted these credentials
         raise RunAborted(f"the target refused the run's credentials mid-run "
