@@ -6,10 +6,12 @@ import json
 import shlex
 import socket
 
+import jsonschema
 import pytest
 
+from metastudio_conformance import contract
 from metastudio_conformance.requirements import REQUIREMENTS
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +35,19 @@ def test_results_file_describes_the_run_without_secrets(default_run):
     assert results["target"]["auth"] == "aksk"
     for row in results["requirements"]:
         assert set(row) == {"id", "title", "source", "quote", "kind", "status", "evidence"}
+
+
+def test_results_file_follows_its_documented_schema(default_run):
+    """docs/results.schema.json is the contract of results.json: a run's file meets it, and
+    it has a record per test naming all 53 DELETE states."""
+    schema = json.loads((ROOT / "docs" / "results.schema.json").read_text())
+    jsonschema.validate(default_run.results, schema)
+    tests = [test["id"] for test in default_run.results["tests"]]
+    states = {test.split("[")[1].rstrip("]") for test in tests if "test_delete_in_state[" in test}
+    assert states == set(contract.job_states())
+    gate = default_run.results["matrices"]["delete_gate"]
+    assert {row["state"] for row in gate} == states
+    assert {row["verdict"] for row in gate} == {"pass"}
 
 
 def test_console_shows_the_requirement_table(default_run):
