@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import requests
 
 from metastudio_conformance import requirements
+from metastudio_conformance.answers import json_body
 from metastudio_conformance.client import ApiClient
 from metastudio_conformance.transport import PoliteAdapter, TimeUp, grace_for
 
@@ -143,10 +144,7 @@ def _list_page(api: ApiClient, run_id: str, offset: int) -> list[dict]:
         raise
     except Exception:  # noqa: BLE001 - the client found the answer wrong (a 5xx): no page
         return []
-    try:
-        body = response.json() if response.status_code == 200 else None
-    except ValueError:
-        body = None
+    body = json_body(response.content) if response.status_code == 200 else None
     jobs = body.get("jobs") if isinstance(body, dict) else None
     if not isinstance(jobs, list):
         return []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from metastudio_conformance import cleanup as leftovers
 from metastudio_conformance import contract, inventory, requirements
+from metastudio_conformance.answers import json_body
 from metastudio_conformance.client import ApiClient, SeedError
 from metastudio_conformance.outcomes import disabled, not_covered
 
@@ -77,10 +78,7 @@ class JobFactory:
         self.used_create = True
         fields = {"batch_name": run_id, "tags": [PRODUCT_TAG, run_id], **fields}
         response = self.api.create(f"{PRODUCT_TAG} {run_id}", **fields)
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
+        answer = json_body(response.content)
         if response.status_code != 200 or not isinstance(answer, dict) or not isinstance(
             answer.get("job_id"), str
         ):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import json
 import re
 import secrets
 import socket
@@ -33,6 +32,7 @@ import requests
 import urllib3
 
 from metastudio_conformance import auth, contract
+from metastudio_conformance.answers import json_body
 from metastudio_conformance.config import Settings
 from metastudio_conformance.redact import Redactor
 
@@ -42,7 +42,6 @@ BANNER = "serving on "
 START_TIMEOUT = 30.0
 PREFLIGHT_BODY_LIMIT = 64 * 1024  # enough to see an answer arrive; a huge one stays unread
 DEADLINE_GRACE = 1.0  # past the request timeout, so the probe's own timeouts speak first
-LIST_OPERATION, SHOW_OPERATION = "List2dModelTrainingJob", "Show2dModelTrainingJob"
 
 
 class TargetUnreachable(Exception):
@@ -189,12 +188,7 @@ class ProbeAnswer:
 
     @property
     def json(self) -> Any:
-        if not self.complete:
-            return None
-        try:
-            return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
-            return None
+        return json_body(self.body) if self.complete else None
 
     def field(self, name: str) -> str:
         body = self.json
@@ -295,15 +289,6 @@ def _credential_variables(settings: Settings) -> str:
     return "METASTUDIO_TOKEN"
 
 
-def _operation_path(operation_id: str) -> str:
-    """The path template of an operation of the spec, by its operationId."""
-    for path, item in contract.raw_spec()["paths"].items():
-        for operation in item.values():
-            if isinstance(operation, dict) and operation.get("operationId") == operation_id:
-                return path
-    raise LookupError(f"the spec has no operation {operation_id}")
-
-
 class _Probe:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -319,10 +304,10 @@ class _Probe:
             self._get("/", "the root", credentials=None)  # any answer: it speaks HTTP
             credentials = auth.for_settings(self.settings)
             project = self.settings.project_id
-            listed = _operation_path(LIST_OPERATION).format(project_id=project)
+            listed = contract.operation(contract.LIST_OPERATION).url_path(project_id=project)
             self.answers.append(self._get(listed + "?limit=1", "List", credentials))
             if _verdict(self.answers[0], self.settings) == "unlike":
-                shown = _operation_path(SHOW_OPERATION).format(project_id=project,
+                shown = contract.operation(contract.SHOW_OPERATION).url_path(project_id=project,
                                                                 job_id=secrets.token_hex(16))
                 self.answers.append(self._get(shown, "Show of an unknown job", credentials))
         except Exception as exc:  # every failure becomes one line, none a traceback
