@@ -149,10 +149,11 @@ def test_kinds_of_header_probes():
     probes = [p for p in near_misses.probes() if "X-App-UserId" in p.id]
     kinds = {kind: [p for p in probes if p.kind == kind] for kind in (REFUSED, OBSERVED,
                                                                        CONTROL)}
-    # The bundled spec, per operation: 3 positions and 7 more ideographs (6 range edges and
-    # 2 last ideographs before an unassigned edge, less U+4E00 that "at-end" sends), 4 edges
-    # only the spec excludes (punctuation, unassigned), 10 characters just outside.
-    assert [len(kinds[k]) for k in (REFUSED, OBSERVED, CONTROL)] == [20, 8, 20]
+    # The bundled spec (7 excluded ranges), per operation: 3 positions and 9 more
+    # ideographs (range edges, or the last ideograph before an unassigned edge, less U+4E00
+    # that "at-end" sends), 5 edges only the spec excludes (punctuation, unassigned), 12
+    # characters just outside.
+    assert [len(kinds[k]) for k in (REFUSED, OBSERVED, CONTROL)] == [24, 10, 24]
 
 
 # (b) and (c): the CLI against the reference server.
