@@ -1,18 +1,32 @@
-"""What the Allure report shows about the run besides the tests: its environment.
+"""What Allure and JUnit show about the run besides the tests' own results.
 
 `environment.properties` in the results folder is read by Allure 2 and by Allure 3 (its
 "Environment" widget). It says what was tested and with which suite, never a secret:
 results.json holds no credentials, and the target URL loses any user:password@ on the way.
+
+`file_by_requirement` runs after the run, when each test's outcome per requirement is known
+(results.json `tests[].by_requirement`); the test labels set at setup name every requirement
+a test claims, also those it never got to check.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 from metastudio_conformance.reports import document as doc
+from metastudio_conformance.requirements import AREAS
 
 ENVIRONMENT_FILE = "environment.properties"
+JUNIT_FILE, ALLURE_RESULTS = "junit.xml", "allure-results"
+# Outcomes that say something about a requirement: checked and passed, failed, departed from
+# the model, or broke while checking it. A test that stopped before it (not-covered) or was
+# turned off (disabled) is not listed under it.
+JUDGED = ("pass", "fail", "deviation", "error")
+REQUIREMENT_LABELS = ("requirement", "feature", "story")
 
 
 def write_environment(allure_results_dir: Path | str, results_document: dict[str, Any]) -> Path:
@@ -54,3 +68,116 @@ def _escape(value: Any, key: bool = False) -> str:
             data = char.encode("utf-16-be")
             out.extend(f"\\u{data[i]:02x}{data[i + 1]:02x}" for i in range(0, len(data), 2))
     return "".join(out)
+
+
+def file_by_requirement(report_dir: Path | str, results_document: dict[str, Any]) -> None:
+    """Allure results keep the requirement labels of the requirements each test was judged
+    on, sorted by ID; junit.xml testcases get their requirement IDs as properties."""
+    outcomes = Outcomes(results_document)
+    report_dir = Path(report_dir)
+    relabel_allure(report_dir / ALLURE_RESULTS, outcomes)
+    annotate_junit(report_dir / JUNIT_FILE, outcomes)
+
+
+class Outcomes:
+    """Each test's status per requirement, found by the names Allure and JUnit give it."""
+
+    def __init__(self, results_document: dict[str, Any]) -> None:
+        self._by_name: dict[str, list[tuple[str, dict[str, str]]]] = {}
+        for test in results_document.get("tests") or []:
+            if isinstance(test, dict) and isinstance(test.get("by_requirement"), dict):
+                owner, name = _owner_and_name(str(test.get("id", "")))
+                self._by_name.setdefault(name, []).append((owner, test["by_requirement"]))
+
+    def find(self, owner: str, name: str) -> dict[str, str] | None:
+        """`owner`: Allure's full name before '#', or JUnit's classname (dotted module path
+        and classes); both end with what the node id says."""
+        for candidate, statuses in self._by_name.get(name, []):
+            if owner == candidate or owner.endswith("." + candidate):
+                return statuses
+        return None
+
+
+def _owner_and_name(nodeid: str) -> tuple[str, str]:
+    """'dir/test_x.py::Cls::test_y[p]' -> ('test_x.Cls', 'test_y[p]'); parameters may hold
+    '/' and '::', so they are split off first, as pytest's JUnit writer does."""
+    path, bracket, params = nodeid.partition("[")
+    module, *rest = path.split("::")
+    *classes, function = rest or [""]
+    stem = module.rsplit("/", 1)[-1].removesuffix(".py")
+    return ".".join([stem, *classes]), function + bracket + params
+
+
+def relabel_allure(results_dir: Path, outcomes: Outcomes) -> None:
+    for path in sorted(results_dir.glob("*-result.json")):
+        try:
+            result = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue  # not ours to repair; Allure will say what is wrong with it
+        owner = str(result.get("fullName", "")).partition("#")[0]
+        statuses = outcomes.find(owner, str(result.get("name", "")))
+        if statuses is None or not isinstance(result.get("labels"), list):
+            continue
+        labels = _judged_labels(result["labels"], statuses)
+        if labels != result["labels"]:
+            result["labels"] = labels
+            path.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+
+
+def _judged_labels(labels: list[dict[str, Any]], statuses: dict[str, str]) -> list[dict]:
+    """Other labels as they were, then requirement, feature and story for each judged
+    requirement in ID order; a feature starts with its area code so features sort alike."""
+    stories = {str(label.get("value", "")).split(" ")[0]: label.get("value")
+               for label in labels if label.get("name") == "story"}
+    kept = [label for label in labels if label.get("name") not in REQUIREMENT_LABELS]
+    features: list[dict[str, str]] = []
+    for rid in sorted((rid for rid, status in statuses.items() if status in JUDGED),
+                      key=requirement_order):
+        kept.append({"name": "requirement", "value": rid})
+        kept.append({"name": "story", "value": stories.get(rid) or rid})
+        feature = {"name": "feature", "value": _feature(rid)}
+        if feature not in features:
+            features.append(feature)
+    return kept + features
+
+
+def _feature(rid: str) -> str:
+    area = rid.split("-")[0]
+    return f"{area} {AREAS[area]}" if area in AREAS else area
+
+
+def requirement_order(rid: str) -> tuple[str, int, str]:
+    """'CMD-02' before 'CMD-10': area, then number."""
+    match = re.fullmatch(r"([A-Za-z]+)-(\d+)(.*)", rid)
+    return (match.group(1), int(match.group(2)), match.group(3)) if match else (rid, 0, "")
+
+
+def annotate_junit(path: Path, outcomes: Outcomes) -> None:
+    """Each testcase: property `requirements` (its IDs, as Xray reads them) and
+    `requirement:<ID>` = its status there, replacing those of an earlier call."""
+    if not path.is_file():
+        return
+    try:
+        tree = ET.parse(path)
+    except ET.ParseError as exc:
+        raise doc.ReportError(f"{path} is not JUnit XML: {exc}") from None
+    for case in tree.iter("testcase"):
+        statuses = outcomes.find(case.get("classname", ""), case.get("name", ""))
+        if statuses is None:
+            continue
+        properties = case.find("properties")
+        if properties is None:
+            properties = ET.Element("properties")
+            case.insert(0, properties)
+        for old in [p for p in properties if _is_requirement_property(p.get("name", ""))]:
+            properties.remove(old)
+        ids = sorted(statuses, key=requirement_order)
+        ET.SubElement(properties, "property", name="requirements", value=", ".join(ids))
+        for rid in ids:
+            ET.SubElement(properties, "property", name=f"requirement:{rid}",
+                          value=str(statuses[rid]))
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _is_requirement_property(name: str) -> bool:
+    return name == "requirements" or name.startswith("requirement:")

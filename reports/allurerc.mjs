@@ -1,6 +1,7 @@
-// Allure 3 configuration used by `metastudio-conformance report` (passed with --config).
-// The `awesome` command takes its plugin options from the command line; from this file it
-// uses the history limit and the categories.
+// Allure 3 configuration used by `metastudio-conformance report` (`allure generate
+// --config`): the single-file "awesome" report grouped by requirement (story label "DEL-02
+// ..."), groups sorted by name, which is by requirement ID; the history file the report
+// appends to (given by allure_html.py in METASTUDIO_ALLURE_HISTORY); the categories.
 //
 // Categories sort failures by kind. The suite's own failures name the requirement they
 // break ("DEL-02: DELETE refused ..."); schemathesis' built-in checks name their code
@@ -14,6 +15,13 @@ const failed = ["failed"];
 export default {
   // One line per run in the history file; 60 nightly runs is about two months of trend.
   historyLimit: 60,
+  historyPath: process.env.METASTUDIO_ALLURE_HISTORY || undefined,
+  plugins: {
+    // A test that checks two requirements shows under both; feature,story would cross
+    // them into wrong pairs. "name,asc" is only the default: a reader may sort otherwise.
+    awesome: { options: { singleFile: true, groupBy: ["story"], defaultSortBy: "name,asc" } },
+    agent: { enabled: false }, // generate adds it unless told: nothing here uses it
+  },
   categories: [
     {
       // Not the server's fault: a fixture, the network or the suite itself broke.

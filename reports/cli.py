@@ -49,6 +49,11 @@ def main(argv: list[str]) -> int:
         return _fail(f"cannot write the conformance report in {report_dir}: {exc}")
     print(f"conformance report: {md_path}, {html_path}")
     print(doc.headline(document["requirements"]))
+    print(doc.model_headline(document["requirements"]))
+    try:  # idempotent: labels follow the outcomes in results.json, whoever filed them first
+        allure_extras.file_by_requirement(report_dir, document)
+    except (OSError, doc.ReportError) as exc:
+        _warn(f"Allure and JUnit results not filed by requirement: {exc}")
     index = _allure_report(report_dir, document, Path(args.history),
                            Path(args.out) if args.out else report_dir / "html")
     if index:

@@ -2,7 +2,7 @@
 
 Both come from `results.json` alone, so they can be rebuilt from an archived run. The
 headline counts documented requirements only; the lifecycle model's rules (kind "model")
-depend on a profile and are counted apart, as are requirements the run did not cover.
+depend on a profile and are counted apart, and their deviations are not failures.
 """
 
 from __future__ import annotations
@@ -13,14 +13,17 @@ from typing import Any
 
 from metastudio_conformance.reports import conformance_html
 from metastudio_conformance.reports import document as doc
+from metastudio_conformance.reports import matrices as mx
 
 MD_FILE, HTML_FILE = "conformance.md", "conformance.html"
 SECTIONS = (
     ("documented", "Documented requirements",
      "Each traces to a sentence of the MetaStudio documentation or the official SDK."),
     ("model", "Lifecycle-model rules (profile)",
-     "Inferred rules a target's profile may change; not part of the headline."),
+     "Inferred rules a target's profile may change; not part of the headline. A deviation "
+     "is a departure from the chosen lifecycle model, not a failure."),
 )
+MODEL_NOTE = "counted apart: a deviation departs from the chosen lifecycle model, not a failure"
 
 
 def write(report_dir: Path | str) -> tuple[Path, Path]:
@@ -35,55 +38,120 @@ def write(report_dir: Path | str) -> tuple[Path, Path]:
 
 def markdown(document: dict[str, Any]) -> str:
     rows = document["requirements"]
-    target = doc.target(document)
-    lines = [
-        "# MetaStudio training-job API conformance",
-        "",
-        f"**{doc.headline(rows)}.**",
-        "",
-        f"- Documented requirements: {doc.breakdown(rows, 'documented')}",
-        f"- Lifecycle-model rules (profile, counted apart): {doc.breakdown(rows, 'model')}",
-    ]
-    failing = doc.failing(rows)
-    if failing:
-        lines.append(f"- Failing: {', '.join(failing)}")
+    lines = ["# MetaStudio training-job API conformance", "",
+             f"**{doc.headline(rows)}.**", "",
+             f"**{doc.model_headline(rows)}** ({MODEL_NOTE}).", ""]
+    for label, ids in (("Failing", doc.failing(rows)), ("Deviations", doc.deviating(rows))):
+        if ids:
+            lines.append(f"- {label}: {', '.join(_cell(rid) for rid in ids)}")
     lines += ["", "## Run", "", "| | |", "|---|---|"]
-    for label, value in doc.run_facts(document, target):
-        lines.append(f"| {label} | {_cell(value)} |")
+    lines += [f"| {label} | {_cell(value)} |"
+              for label, value in doc.run_facts(document, doc.target(document))]
     for kind, title, intro in SECTIONS:
         section = [row for row in rows if row.get("kind", "documented") == kind]
-        if not section:
-            continue
-        lines += ["", f"## {title}", "", intro, "",
-                  "| Requirement | Status | Source | Seed sentence |", "|---|---|---|---|"]
-        for row in section:
-            lines.append(
-                f"| **{_cell(row['id'])}** {_cell(row.get('title', ''))} | "
-                f"{row['status'].upper()} | {_cell(row.get('source', ''))} | "
-                f"{_cell(row.get('quote', ''))} |"
-            )
+        if section:
+            lines += _requirement_table(title, intro, section)
     lines += _evidence_sections(rows)
-    lines += ["", "---", "", f"Repeat the run: `{doc.replay_command(document)}` "
-              "(credentials from the environment).", ""]
-    return "\n".join(lines)
+    lines += _delete_gate(document)
+    for kind in mx.COMMAND_GRIDS:
+        lines += _command_grid(document, kind)
+    return "\n".join([*lines, "", "---", "", _replay_line(document), ""])
+
+
+def _requirement_table(title: str, intro: str, rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["", f"## {title}", "", intro, "",
+             "| Requirement | Status | Source | Seed sentence |", "|---|---|---|---|"]
+    lines += [f"| **{_cell(row['id'])}** {_cell(row.get('title', ''))} | "
+              f"{_cell(row['status'].upper())} | {_cell(row.get('source', ''))} | "
+              f"{_cell(row.get('quote', ''))} |" for row in rows]
+    return lines
 
 
 def _evidence_sections(rows: list[dict[str, Any]]) -> list[str]:
-    """Failures with their evidence verbatim; reasons for what was not covered."""
+    """Failures, then deviations, with their evidence verbatim; reasons for the rest."""
     lines: list[str] = []
-    failed = [row for row in rows if row["status"] in ("fail", "error")]
-    if failed:
-        lines += ["", "## Evidence of failures"]
-        for row in failed:
-            lines += ["", f"### {_cell(row['id'])} {row['status'].upper()}: "
+    for title, statuses in (("Evidence of failures", ("fail", "error")),
+                            ("Evidence of deviations from the lifecycle model (not failures)",
+                             ("deviation",))):
+        chosen = [row for row in rows if row["status"] in statuses]
+        if chosen:
+            lines += ["", f"## {title}"]
+        for row in chosen:
+            lines += ["", f"### {_cell(row['id'])} {_cell(row['status'].upper())}: "
                       f"{_cell(row.get('title', ''))}", "", _fence(row.get("evidence", ""))]
     skipped = [row for row in rows if row["status"] in ("not-covered", "disabled")]
     if skipped:
         lines += ["", "## Not covered or disabled", ""]
         for row in skipped:
             reason = _cell(row.get("evidence") or "no reason recorded")
-            lines.append(f"- **{_cell(row['id'])}** ({row['status']}): {reason}")
+            lines.append(f"- **{_cell(row['id'])}** ({_cell(row['status'])}): {reason}")
     return lines
+
+
+def _delete_gate(document: dict[str, Any]) -> list[str]:
+    kind = mx.DELETE_GATE
+    rows = mx.rows_of(document, kind)
+    lines = ["", f"## {kind.title}", "", kind.intro, ""]
+    if rows is None:
+        return [*lines, f"_{_cell(mx.absent(document, kind))}_"]
+    lines += [f"{mx.summary(rows, 'states', ('pass', 'fail'))}.", "",
+              "| State | Documented | Observed status | Verdict |", "|---|---|---|---|"]
+    lines += [f"| {_cell(row.get('state', ''))} | {_cell(row.get('documented', ''))} | "
+              f"{_cell(row.get('observed', ''))} | {_verdict(row)} |" for row in rows]
+    return lines
+
+
+def _command_grid(document: dict[str, Any], kind: mx.Kind) -> list[str]:
+    """States as rows, commands as columns, each cell the observed answer."""
+    rows = mx.rows_of(document, kind)
+    lines = ["", f"## {kind.title}", "", kind.intro, ""]
+    if rows is None:
+        return [*lines, f"_{_cell(mx.absent(document, kind))}_"]
+    grid = mx.grid(rows)
+    not_run = f", {grid.not_run} not run (–)" if grid.not_run else ""
+    lines += [f"{mx.summary(rows, 'cells')}{not_run}. Each cell is the observed answer "
+              "(status and `commond_result`).", "",
+              "| State | " + " | ".join(_cell(c) for c in grid.commands) + " |",
+              "|---" * (len(grid.commands) + 1) + "|"]
+    for state in grid.states:
+        cells = [_grid_cell(grid.cell(state, command)) for command in grid.commands]
+        lines.append(f"| {_cell(state)} | " + " | ".join(cells) + " |")
+    departures = mx.departures(rows)
+    if not departures:
+        return [*lines, "", "No departure: every cell passed."]
+    lines += ["", "Departures (marked in the grid):", ""]
+    return lines + [f"- {_cell(row.get('state', ''))} × {_cell(row.get('command', ''))}: "
+                    f"{_cell(mx.describe(row))}" for row in departures]
+
+
+def _grid_cell(row: dict[str, Any] | None) -> str:
+    if row is None:
+        return "–"
+    observed = _cell(row.get("observed", ""))
+    return observed if mx.verdict(row) == "pass" else f"**{observed}** ({_verdict(row)})"
+
+
+def _verdict(row: dict[str, Any]) -> str:
+    verdict = _cell(mx.verdict(row) or "?")
+    if verdict == "pass":
+        return verdict
+    requirement = f" {_cell(row['requirement'])}" if row.get("requirement") else ""
+    return f"**{verdict.upper()}**{requirement}"
+
+
+def _replay_line(document: dict[str, Any]) -> str:
+    command = doc.replay(document)
+    if command is None:
+        return f"Repeat the run: {doc.NO_REPLAY}."
+    return f"Repeat the run: {_code(command)} (credentials from the environment)."
+
+
+def _code(text: str) -> str:
+    """Inline code whose backtick fence is longer than any run of backticks inside."""
+    text = " ".join(text.split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _cell(text: Any) -> str:

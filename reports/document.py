@@ -8,14 +8,17 @@ traceback in the middle of rendering.
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 RESULTS_FILE = "results.json"
-STATUSES = ("pass", "fail", "error", "not-covered", "disabled")
-EXERCISED = ("pass", "fail", "error")  # statuses of requirements a run actually tested
+# Every status a requirement can have (conformance/results.py); `deviation` is a model
+# rule the target departs from outside strict mode, not a failure.
+STATUSES = ("pass", "fail", "deviation", "error", "not-covered", "disabled")
 
 
 class ReportError(ValueError):
@@ -32,7 +35,8 @@ def load(report_dir: Path) -> dict[str, Any]:
         raise ReportError(f"{path} cannot be read as JSON: {exc}") from None
     rows = document.get("requirements") if isinstance(document, dict) else None
     if not isinstance(rows, list) or not all(
-        isinstance(row, dict) and {"id", "status"} <= set(row) for row in rows
+        isinstance(row, dict) and {"id", "status"} <= set(row)
+        and isinstance(row["status"], str) for row in rows
     ):
         raise ReportError(f"{path} is not a conformance results file (no requirements list)")
     return document
@@ -53,10 +57,13 @@ def safe_url(url: Any) -> str:
     """Drop credentials and query strings a user may have put into the target URL."""
     if not url:
         return "bundled reference server"
-    parts = urlsplit(str(url))
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    try:
+        parts = urlsplit(str(url))
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:  # a bad port or bracket: show nothing of it rather than a secret
+        return "(not a valid URL)"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
@@ -66,36 +73,70 @@ def tally(rows: list[dict[str, Any]], kind: str) -> Counter:
 
 
 def headline(rows: list[dict[str, Any]]) -> str:
-    """'N of M documented requirements pass': M counts only what the run exercised."""
+    """'N of M documented requirements pass, F fail, C not covered': M is every documented
+    requirement, so what the run could not test still shows; other statuses when present."""
     counts = tally(rows, "documented")
-    exercised = sum(counts[status] for status in EXERCISED)
-    return f"{counts['pass']} of {exercised} documented requirements pass"
+    total = sum(counts.values())
+    return ", ".join([f"{counts['pass']} of {total} documented requirements pass",
+                      *_phrases(counts, always=("fail", "not-covered"))])
 
 
-def breakdown(rows: list[dict[str, Any]], kind: str) -> str:
-    """'1 fail, 4 not covered, ...' for one kind, naming only statuses that occur."""
-    counts = tally(rows, kind)
-    parts = [f"{counts[status]} {status.replace('-', ' ')}" for status in STATUSES
-             if counts[status]]
-    return ", ".join(parts) or "none"
+def model_headline(rows: list[dict[str, Any]]) -> str:
+    """'Model rules: N pass, D deviations, ...': departures from the chosen lifecycle model
+    are counted apart from the documented requirements and are not failures."""
+    counts = tally(rows, "model")
+    return "Model rules: " + ", ".join(
+        [f"{counts['pass']} pass", *_phrases(counts, always=("deviation",))])
+
+
+def _phrases(counts: Counter, always: tuple[str, ...]) -> list[str]:
+    """'1 fail', '2 deviations', ... for every status but pass: `always` ones even at 0,
+    the rest (also statuses this version does not know) only when they occur."""
+    order = [*always, *(s for s in STATUSES if s not in always), *sorted(counts)]
+    named = dict.fromkeys(s for s in order if s != "pass" and (s in always or counts[s]))
+    return [_phrase(counts[status], status) for status in named]
+
+
+def _phrase(count: int, status: str) -> str:
+    word = {"not-covered": "not covered", "deviation": "deviation", "error": "error"}.get(
+        status, status)
+    plural = count != 1 and status in ("deviation", "error")
+    return f"{count} {word}{'s' if plural else ''}"
 
 
 def failing(rows: list[dict[str, Any]]) -> list[str]:
     return [row["id"] for row in rows if row["status"] in ("fail", "error")]
 
 
-def replay_command(document: dict[str, Any]) -> str:
-    """The command that repeats this run's generated cases (credentials from the env)."""
-    parts = ["metastudio-conformance", "run", "--seed", str(document.get("seed", ""))]
-    block = document.get("target") or {}
-    if block.get("url"):
-        parts += ["--target", safe_url(block["url"]), "--project-id",
-                  str(block.get("project_id", ""))]
-    if block.get("tenant") and block["tenant"] != "standard":
-        parts += ["--tenant", str(block["tenant"])]
-    if document.get("max_examples"):  # not recorded by every suite version
-        parts += ["--max-examples", str(document["max_examples"])]
-    return " ".join(parts)
+def deviating(rows: list[dict[str, Any]]) -> list[str]:
+    return [row["id"] for row in rows if row["status"] == "deviation"]
+
+
+NO_REPLAY = "this run did not record a replay command (results.json of an older suite)"
+
+
+def replay(document: dict[str, Any]) -> str | None:
+    """The replay command the run built (`document["replay"]`), fit to publish: a target URL
+    in it loses user:password@ and its query, as everywhere in the reports. None when the
+    run did not record one."""
+    command = document.get("replay")
+    if not isinstance(command, str) or not command.strip():
+        return None
+    try:
+        words = shlex.split(command)
+    except ValueError:  # unbalanced quotes: clean the URLs in place
+        return re.sub(r"\S+://\S+", lambda match: safe_url(match.group()), command)
+    safe = [_safe_argument(word) for word in words]
+    return command if safe == words else shlex.join(safe)  # verbatim when nothing to hide
+
+
+def _safe_argument(word: str) -> str:
+    if "://" not in word:
+        return word
+    option, equals, value = word.partition("=")
+    if equals and option.startswith("--"):
+        return f"{option}={safe_url(value)}"
+    return safe_url(word)
 
 
 def run_facts(document: dict[str, Any], target: dict[str, str]) -> list[tuple[str, str]]:
