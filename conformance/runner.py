@@ -87,6 +87,7 @@ def _write_reports(report_dir) -> None:
     try:
         allure_extras.write_environment(report_dir / "allure-results", load(report_dir))
         conformance_report.write(report_dir)  # -> (conformance.md, conformance.html)
+        allure_extras.file_by_requirement(report_dir, load(report_dir))  # labels, JUnit
     except (OSError, ReportError) as exc:
         print(f"metastudio-conformance: warning: reports not written: {exc}", file=sys.stderr)
         return
