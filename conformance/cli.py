@@ -216,6 +216,8 @@ def _run_pytest(run) -> int:
 def _exit_code(code: int, run) -> int:
     rows, context = run.rows, run.context
     statuses = {row["status"] for row in rows.values()}
+    if context.abort_reason:  # the run stopped itself (pytest says "interrupted" too)
+        return _fail(EXIT_SUITE_ERROR, context.abort_reason)
     if code == 2:  # pytest's "interrupted": Ctrl-C; the cleanup has already run
         return _fail(EXIT_INTERRUPTED, "interrupted; the jobs this run created and left "
                      "deletable were deleted")
@@ -224,8 +226,6 @@ def _exit_code(code: int, run) -> int:
         print(f"conformance failures: {failed}", file=sys.stderr)
         print(f"replay: {context.replay}", file=sys.stderr)
         return EXIT_FAIL
-    if context.abort_reason:
-        return _fail(EXIT_SUITE_ERROR, context.abort_reason)
     if code == 5:
         return _fail(EXIT_USAGE, "no test matched the selection")
     if code in (3, 4):  # internal error, usage error

@@ -55,3 +55,29 @@ def test_main_job_runs_from_the_unpacked_wheel_in_an_empty_folder(wheel, tmp_pat
     version = subprocess.run([sys.executable, "-m", "metastudio_conformance.cli", "--version"],
                              cwd=empty, env=env, capture_output=True, text=True)
     assert version.stdout.strip() == f"metastudio-conformance {wheel.name.split('-')[1]}"
+
+
+def test_pytest_entry_point_runs_the_suite_green_against_the_bundled_server(tmp_path):
+    """`pytest --pyargs metastudio_conformance.suite` with the CLI's options goes the CLI's
+    way: the bundled server, results.json and the conformance report."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "--pyargs",
+                           "metastudio_conformance.suite", "-p", "no:cacheprovider", "-q",
+                           "--seed", "9", "--max-examples", "3", "--report-dir",
+                           str(tmp_path / "out"), "-k", "delete_in_state or unknown_job"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    statuses = {row["id"]: row["status"] for row in results["requirements"]}
+    assert statuses["DEL-01"] == statuses["DEL-02"] == statuses["MOD-03"] == "pass"
+    assert results["seed"] == 9 and "-k" in results["replay"]
+    assert (tmp_path / "out" / "conformance.html").exists()
+
+
+def test_pytest_entry_point_refuses_a_bad_setting_in_one_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "pytest", "--pyargs",
+                           "metastudio_conformance.suite", "-p", "no:cacheprovider",
+                           "--max-time", "-5"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 4  # pytest's usage error
+    assert "max_time (--max-time) must be a positive number of seconds" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -127,3 +127,24 @@ def test_no_control_interface_is_no_false_alarm(tmp_path, server_factory):
     training = tests["test_delete_in_state[TRAINING]"]  # no way to reach TRAINING
     assert training["status"] == "not-covered"
     assert "no way to reach TRAINING" in training["reason"]
+
+
+@pytest.mark.faults
+def test_credentials_refused_mid_run_stop_it_as_an_error(tmp_path):
+    """The preflight's List passes; then every operation answers 401, as when a token
+    expires during a nightly run: one line and exit 4, never a wall of FAIL."""
+    from tests import hostile_servers as hostile
+
+    def expired(conn, listener, request) -> None:
+        conn.sendall(hostile.json_answer("401 Unauthorized", {
+            "error_code": "MSS.00000001", "error_msg": "token expired"}))
+
+    with hostile.serving(hostile.api_preflight(expired)) as listener:
+        result = run_cli(["run", "--target", listener.url, "--project-id", "0" * 31 + "1",
+                          "--seed", "1", "--max-examples", "2"], tmp_path / "reports",
+                         env={"METASTUDIO_TOKEN": "t0ken-that-expires"}, timeout=120)
+    assert result.code == 4, result.stderr[-2000:]
+    problems = [line for line in result.stderr.splitlines() if not line.startswith("run id")]
+    assert len(problems) == 1 and "refused the run's credentials mid-run" in problems[0]
+    assert result.failed() == set()
+    assert result.results["aborted"]
