@@ -26,29 +26,27 @@ def _exits_at_once(monkeypatch, message: str, code: int) -> None:
     monkeypatch.setattr(target, "SERVE", (sys.executable, "-c", script))
 
 
-def test_a_server_that_exits_at_once_names_why_and_its_log(monkeypatch, tmp_path):
-    _exits_at_once(monkeypatch, "serve: error: port 8080 is already in use", 3)
-    log = tmp_path / "reference-server.log"
+def _start_failure(log=None) -> str:
     with pytest.raises(target.ReferenceServerFailed) as raised:
         with target.reference_server(Settings(), log_path=log):
             pass
-    assert str(raised.value) == ("the bundled reference server did not start (exit 3): serve: "
-                                 f"error: port 8080 is already in use; its log: {log}")
+    return str(raised.value)
+
+
+def test_a_server_that_exits_at_once_names_why_and_its_log(monkeypatch, tmp_path):
+    _exits_at_once(monkeypatch, "serve: error: port 8080 is already in use", 3)
+    log = tmp_path / "reference-server.log"
+    assert _start_failure(log) == ("the bundled reference server did not start (exit 3): serve: "
+                                   f"error: port 8080 is already in use; its log: {log}")
 
 
 def test_without_a_log_file_the_line_still_says_why(monkeypatch):
     _exits_at_once(monkeypatch, "boom", 4)
-    with pytest.raises(target.ReferenceServerFailed) as raised:
-        with target.reference_server(Settings()):
-            pass
-    assert str(raised.value) == "the bundled reference server did not start (exit 4): boom"
+    assert _start_failure() == "the bundled reference server did not start (exit 4): boom"
 
 
 def test_a_server_that_says_nothing_is_named_too(monkeypatch, tmp_path):
     monkeypatch.setattr(target, "SERVE", (sys.executable, "-c", "print('hello')"))
     log = tmp_path / "reference-server.log"
-    with pytest.raises(target.ReferenceServerFailed) as raised:
-        with target.reference_server(Settings(), log_path=log):
-            pass
-    assert str(raised.value) == ("the bundled reference server did not start (exit 0): it "
-                                 f"printed 'hello'; its log: {log}")
+    assert _start_failure(log) == ("the bundled reference server did not start (exit 0): it "
+                                   f"printed 'hello'; its log: {log}")
