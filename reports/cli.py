@@ -25,7 +25,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description=__doc__.splitlines()[0])
+    parser = _Parser(prog=PROG, description=__doc__.splitlines()[0].replace("`", ""))
     parser.add_argument("--report-dir", dest="report_dir", default="reports/latest",
                         help="report folder of a run, with results.json (default "
                         "reports/latest)")
