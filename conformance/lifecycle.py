@@ -11,97 +11,118 @@ never judged from a state the job is not in.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from metastudio_conformance import expect, requirements
 from metastudio_conformance.answers import Answer
 from metastudio_conformance.client import ApiClient
-from metastudio_conformance.model import JobModel, Model
+from metastudio_conformance.model import JobModel, Model, Prediction
 from metastudio_conformance.outcomes import Violation
+
+
+@dataclass
+class CommandStep:
+    """One command sent to one job: what the model predicted and what came back."""
+
+    api: ApiClient
+    model: Model
+    tenant: str
+    job_id: str
+    job: JobModel
+    body: dict
+    before: str
+    prediction: Prediction
+    answer: Answer
+
+    @property
+    def command(self):
+        return self.body.get("command")
+
+    @property
+    def executed(self) -> bool:
+        return not requirements.is_refusal(self.answer)
+
+    def judge_answer(self) -> None:
+        api, answer, command, before = self.api, self.answer, self.command, self.before
+        if not requirements.command_allowed_for_tenant(command, self.tenant):
+            expect.that(api, requirements.refused, "CMD-06",
+                        f"{command} for a standard tenant's job in {before}", answer)
+        if self.executed:
+            expect.that(api, requirements.command_answer, answer)
+            if not self.prediction.accepted:
+                expect.deviation(api, "MOD-02", answer.describe(),
+                                 f"{command} in {before} is refused: {self.prediction.reason}")
+            return
+        expect.that(api, requirements.error_body, answer)
+        if self.prediction.accepted:
+            expect.deviation(api, "MOD-01", answer.describe(),
+                             f"{command} in {before} is accepted ({self.prediction.reason})")
+        elif not self.model.refusal_ok(answer):
+            expect.deviation(api, "MOD-02", answer.describe(),
+                             f"a refusal in the profile's form ({self.model.refusal})")
+
+    def judge_state_after(self) -> None:
+        now, job = self.api.state_of(self.job_id), self.job
+        if not self.executed:
+            expect.that(self.api, requirements.unchanged, "CMD-09", self.job_id, self.before,
+                        now)
+            return
+        if self.prediction.accepted and now != job.state:
+            expect.deviation(self.api, "MOD-01", f"after {self.command} the job is "
+                             f"{now or 'gone'}", f"the job is in {job.state}")
+        if not self.prediction.accepted or now != job.state:
+            self.model.follow(job, self.body, now)
+
+    def judge_answer_fields(self) -> None:
+        """MOD-04/MOD-05: what an accepted command's answer reports, by the model."""
+        answer, body = self.answer, self.body
+        if self.command == "CONFIRM_ANSWER":
+            names = (body.get("comment_data") or {}).get("attachment_name") or []
+            urls = answer.field("attachment_upload_url")
+            if len(names) != len(urls or []):
+                expect.deviation(self.api, "MOD-05", f"attachment_upload_url {urls!r}",
+                                 f"one URL per attachment_name ({len(names)})")
+        if self.command == "GET_MULTIPART_UPLOADED" and self.job.parts_known:
+            parts = answer.field("multipart_data")
+            numbers = sorted(str(p.get("part_number")) for p in parts or []
+                             if isinstance(p, dict))
+            expected = [str(n) for n in sorted(self.job.uploaded)]
+            if numbers != expected:
+                expect.deviation(self.api, "MOD-04", f"multipart_data {parts!r}",
+                                 f"the uploaded parts {expected}")
+
+    def cell(self) -> dict:
+        """This step as a cell of the command x state grid."""
+        allowed = requirements.command_allowed_for_tenant(self.command, self.tenant)
+        result = self.answer.field("commond_result")
+        return {"state": self.before, "command": self.command,
+                "observed": f"{self.answer.status} {result}" if result
+                else str(self.answer.status),
+                "documented": "either (not documented)" if allowed else "refused",
+                "model": "accepted" if self.prediction.accepted else "refused"}
 
 
 def run_command(api: ApiClient, model: Model, tenant: str, job_id: str, job: JobModel,
                 body: dict, show_after: bool = True, matrix: str | None = None) -> bool:
     """Send `body` to the job and check everything the oracle says; True if executed.
     With `matrix`, the outcome is noted as one cell of the command x state grid."""
-    before, command = job.state, body.get("command")
     prediction = model.predict(job, body, tenant)
-    answer = Answer.of(api.command(job_id, body))
+    step = CommandStep(api, model, tenant, job_id, job, body, job.state, prediction,
+                       Answer.of(api.command(job_id, body)))
     deviations = len(getattr(api.run, "deviations", ()))
-    cell = {"state": before, "command": command, "observed": _observed(answer),
-            "documented": ("refused" if not requirements.command_allowed_for_tenant(
-                command, tenant) else "either (not documented)"),
-            "model": "accepted" if prediction.accepted else "refused"}
     try:
-        executed = _judge(api, model, tenant, job_id, job, body, before, prediction, answer,
-                          show_after)
+        step.judge_answer()
+        if step.executed and prediction.accepted:
+            prediction.apply(job)
+            step.judge_answer_fields()
+        if show_after:
+            step.judge_state_after()
     except Violation as violation:
         if matrix:
-            api.run.note(matrix, {**cell, "verdict": "fail",
+            api.run.note(matrix, {**step.cell(), "verdict": "fail",
                                   "requirement": violation.requirement})
         raise
     if matrix:
         deviated = len(getattr(api.run, "deviations", ())) > deviations
-        api.run.note(matrix, {**cell, "verdict": "deviation" if deviated else "pass"})
-    return executed
-
-
-def _observed(answer: Answer) -> str:
-    result = answer.field("commond_result")
-    return f"{answer.status} {result}" if result else str(answer.status)
-
-
-def _judge(api, model, tenant, job_id, job, body, before, prediction, answer,
-           show_after) -> bool:
-    command = body.get("command")
-    if not requirements.command_allowed_for_tenant(command, tenant):
-        expect.that(api, requirements.refused, "CMD-06",
-                    f"{command} for a standard tenant's job in {before}", answer)
-    executed = not requirements.is_refusal(answer)
-    if executed:
-        expect.that(api, requirements.command_answer, answer)
-        if not prediction.accepted:
-            expect.deviation(api, "MOD-02", answer.describe(),
-                             f"{command} in {before} is refused: {prediction.reason}")
-    else:
-        expect.that(api, requirements.error_body, answer)
-        if prediction.accepted:
-            expect.deviation(api, "MOD-01", answer.describe(),
-                             f"{command} in {before} is accepted ({prediction.reason})")
-        elif not model.refusal_ok(answer):
-            expect.deviation(api, "MOD-02", answer.describe(),
-                             f"a refusal in the profile's form ({model.refusal})")
-    if executed and prediction.accepted:
-        prediction.apply(job)
-        _answer_fields(api, job, body, answer)
-    if show_after:
-        _judge_state_after(api, model, job_id, job, body, before, executed,
-                           prediction.accepted)
-    return executed
-
-
-def _judge_state_after(api, model, job_id, job, body, before, executed, predicted) -> None:
-    now = api.state_of(job_id)
-    if not executed:
-        expect.that(api, requirements.unchanged, "CMD-09", job_id, before, now)
-        return
-    if predicted and now != job.state:
-        expect.deviation(api, "MOD-01", f"after {body.get('command')} the job is "
-                         f"{now or 'gone'}", f"the job is in {job.state}")
-    if not predicted or now != job.state:
-        model.follow(job, body, now)
-
-
-def _answer_fields(api: ApiClient, job: JobModel, body: dict, answer: Answer) -> None:
-    command = body.get("command")
-    if command == "CONFIRM_ANSWER":
-        names = (body.get("comment_data") or {}).get("attachment_name") or []
-        urls = answer.field("attachment_upload_url")
-        if len(names) != len(urls or []):
-            expect.deviation(api, "MOD-05", f"attachment_upload_url {urls!r}",
-                             f"one URL per attachment_name ({len(names)})")
-    if command == "GET_MULTIPART_UPLOADED" and job.parts_known:
-        parts = answer.field("multipart_data")
-        numbers = sorted(str(p.get("part_number")) for p in parts or [] if isinstance(p, dict))
-        expected = [str(n) for n in sorted(job.uploaded)]
-        if numbers != expected:
-            expect.deviation(api, "MOD-04", f"multipart_data {parts!r}",
-                             f"the uploaded parts {expected}")
+        api.run.note(matrix, {**step.cell(), "verdict": "deviation" if deviated else "pass"})
+    return step.executed
