@@ -27,7 +27,7 @@ contract_schema = schema.for_this_run().include(tag="under-test")
 REQUIREMENTS = ("ERR-01", "ERR-02", "HDR-01", "RSP-01", "RSP-02", "RSP-03", "VAL-01", "VAL-02",
                 "DEL-01", "DEL-02")
 ALSO = ("CMD-01", "CMD-02", "CMD-03", "CMD-04", "CMD-05", "CMD-06", "CMD-07", "HDR-02",
-        "AUTH-01", "RSP-05")
+        "RSP-05")
 
 
 def _state_for(case, states: list[str]) -> str:
