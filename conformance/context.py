@@ -35,7 +35,8 @@ class RunContext:
     selection: str | None = None  # the -k expression
     recorder: Recorder = field(default_factory=Recorder)
     started_wall: float = field(default_factory=time.time)
-    started: float = field(default_factory=time.monotonic)
+    created: float = field(default_factory=time.monotonic)  # the run's start, for timings
+    started: float = field(default_factory=time.monotonic)  # the tests' start: the budget
     requests_sent: int = 0
     test_requests: int = 0  # requests before the end-of-run cleanup
     first_failure: dict | None = None  # when and after how many requests
@@ -87,7 +88,7 @@ class RunContext:
     def note_failure(self, nodeid: str) -> None:
         if self.first_failure is None:
             self.first_failure = {"test": nodeid,
-                                  "seconds": round(time.monotonic() - self.started, 2),
+                                  "seconds": round(time.monotonic() - self.created, 2),
                                   "requests": self.requests_sent}
 
     def cleanup(self) -> None:
