@@ -109,11 +109,14 @@ def app_user_id_pattern() -> str:
     return _component("parameters", "XAppUserId")["schema"]["pattern"]
 
 
+@functools.cache
 def schema(name: str) -> dict[str, Any]:
-    """A component schema with its `$ref`s inlined, ready for `jsonschema`."""
+    """A component schema with its `$ref`s inlined, ready for `jsonschema`; inlined once
+    (the checks read it for every answer), so callers must not change it."""
     return _inline(_component("schemas", name))
 
 
+@functools.cache
 def lenient_schema(name: str) -> dict[str, Any]:
     """A component schema as the documents allow at their widest: each enumeration also
     takes its `x-also-accepted` values (the SDK's later additions)."""
