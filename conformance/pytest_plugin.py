@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from metastudio_conformance import config as run_config
-from metastudio_conformance import runner, target
+from metastudio_conformance import runner, target, workers
 from metastudio_conformance.plugin import ConformancePlugin
 
 # The CLI's options of `run`: (flag, Settings field, help).
@@ -40,6 +40,8 @@ OPTIONS = (
     ("--max-live-jobs", "max_live_jobs", "jobs of this run alive at once per project"),
     ("--tls-verify", "tls_verify", "true, false, or a CA bundle's path"),
     ("--client-cert", "client_cert", "client certificate and key (PEM) for mutual TLS"),
+    ("--shard", "shard", "i/N: run the i-th of N parts of the tests (merge them with "
+     "metastudio-conformance merge)"),
 )
 FLAGS = (
     ("--no-control", "control", False, "never use the test-control interface"),
@@ -60,6 +62,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    if workers.configure_worker(config):
+        return  # an xdist worker of a run: the controller started the run
     cli_run = any(isinstance(plugin, ConformancePlugin)
                   for plugin in config.pluginmanager.get_plugins())
     if cli_run or not _collects_suite(config):
@@ -76,7 +80,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(lambda: run.__exit__(None, None, None))
     if config.getoption("hypothesis_seed", None) is None:
         config.option.hypothesis_seed = str(settings.seed)
-    config.pluginmanager.register(opened.plugin, ConformancePlugin.name)
+    for plugin in opened.plugins:
+        config.pluginmanager.register(plugin, plugin.name)
 
 
 
