@@ -57,6 +57,7 @@ class Settings:
     workers: int = 1  # test processes (pytest-xdist); 1: in this process
     shard: str | None = None  # "i/N": this machine runs the i-th of N parts of the tests
     run_id: str | None = None  # tags what this run creates; set by the CLI
+    bundled: bool = False  # the target is the reference server this run started
     suite_args: tuple[str, ...] = field(default=())
 
     @property
