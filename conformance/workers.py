@@ -16,6 +16,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
+import requests
 
 from metastudio_conformance import combine, results
 from metastudio_conformance.config import Settings
@@ -56,6 +57,14 @@ class ControllerPlugin:
         for nodeid, claims in part["collected"]:
             self.scope.collected.setdefault(nodeid, claims)
 
+    def pytest_sessionfinish(self) -> None:
+        """The bundled server is reset once, after every worker (`RunContext.cleanup`)."""
+        context = self.context
+        if self.started_wall is not None and context.settings.bundled and not context.factories:
+            session = requests.Session()
+            session.hooks["response"].append(context.count)
+            context.factory(context.client(session))
+
 
 class WorkerPlugin:
     name = "metastudio-conformance-worker"
@@ -70,7 +79,7 @@ class WorkerPlugin:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session) -> None:
         context = self.context
-        context.cleanup()  # the jobs this worker created
+        context.cleanup(reset_bundled=False)  # its jobs; the bundled server: the controller
         part = results.document({}, context)
         part["collected"] = list(self.scope.collected.items())
         session.config.workeroutput[KEY] = json.dumps(part)
