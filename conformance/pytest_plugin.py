@@ -70,6 +70,9 @@ def pytest_configure(config: pytest.Config) -> None:
         return  # the CLI runs this session, or it is not a conformance run at all
     given = {dest: config.getoption(f"msc_{dest}") for _, dest, *_ in OPTIONS + FLAGS}
     selection = config.getoption("keyword") or None
+    processes = config.getoption("numprocesses", None)  # pytest-xdist's -n
+    if isinstance(processes, int) and processes > 1:
+        given["workers"] = processes
     try:
         settings = runner.finalize(run_config.resolve(given))
         run = runner.open_run(settings, given, selection)

@@ -41,7 +41,11 @@ class ScopePlugin:
                 self.context.recorder.not_run(item.nodeid, marks_of(item).claims,
                                               "not-covered", "other-shard",
                                               shards.elsewhere(settings.shard))
-        self.collected = {item.nodeid: marks_of(item).claims for item in items}
+        self.collected = {item.nodeid: marks_of(item).claims for item in items}  # in the
+        # suite's order, which results.json keeps
+        workers = getattr(config, "workerinput", {}).get("workercount")
+        if self.worker and workers:  # long tests first, dealt evenly over the workers
+            items[:] = shards.deal(items, workers, settings.max_examples)
 
     def pytest_runtest_logreport(self, report) -> None:
         """Failing tests of the whole run: here, or in the controller of the workers."""

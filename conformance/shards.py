@@ -1,10 +1,15 @@
-"""Sharding across machines: the i-th of N parts of the collected tests.
+"""Splitting the collected tests by expected cost: across machines and across workers.
 
+Sharding: the i-th of N parts of the collected tests.
 The split depends only on the collected tests and `max_examples`, so every machine of a
 run (same suite version, same selection) computes the same parts. It balances expected
 cost, not count: a hypothesis test runs `max_examples` cases and weighs as much as dozens
 of deterministic probes. Tests of other shards are recorded as such (`other-shard`), never
 as passes or failures; `metastudio-conformance merge` joins the shards' report folders.
+
+Workers: xdist's `worksteal` gives each worker a contiguous run of the tests and lets an
+idle one take the tail of another's queue; `deal` orders them so each run starts with its
+share of the long tests and ends with cheap ones that are easy to take over.
 """
 
 from __future__ import annotations
@@ -44,3 +49,13 @@ def split(items: list, shard: str, max_examples: int) -> tuple[list, list]:
 def elsewhere(shard: str) -> str:
     """The reason a test of another shard gives here."""
     return f"not covered here: shard {shard} (this test runs in another shard)"
+
+
+def deal(items: list, workers: int, max_examples: int) -> list:
+    """The tests in `workers` runs of equal length: dealt round-robin from the most to the
+    least expensive, the long ones of each run first (the same order in every worker)."""
+    ranked = sorted(range(len(items)), key=lambda i: (-cost(items[i], max_examples), i))
+    hands: list[list] = [[] for _ in range(workers)]
+    for turn, index in enumerate(ranked):
+        hands[turn % workers].append(items[index])
+    return [item for hand in hands for item in hand]
