@@ -72,7 +72,9 @@ def test_merged_folder_has_one_junit_and_one_allure_folder(sharded):
     results = list((merged / "allure-results").glob("*-result.json"))
     assert len(results) == len(_ids(sharded.whole))
     assert (merged / "allure-results" / "environment.properties").is_file()
-    assert "documented requirements pass" in (merged / "conformance.md").read_text()
+    report = (merged / "conformance.md").read_text()
+    assert "documented requirements pass" in report and "| Shards merged | 1/2, 2/2 |" in report
+    assert "| Shard | 1/2 (" in (sharded.parts[0].report_dir / "conformance.md").read_text()
 
 
 def test_shards_and_their_merge_follow_the_documented_schema(sharded):
