@@ -82,7 +82,9 @@ def test_max_failures_stops_the_run_and_says_why_the_rest_is_not_covered(
     not_run = [t for t in results["tests"] if t["outcome"] == "not-run"]
     assert all(t["status"] == "not-covered" and t["reason"] == STOPPED for t in not_run)
     unreached = [row for row in results["requirements"] if row["status"] == "not-covered"]
-    assert unreached and all(STOPPED in row["evidence"] for row in unreached)
+    assert all(STOPPED in row["evidence"] for row in unreached)
+    if workers == 1:  # cheap tests first: the long ones, and what only they cover, never ran
+        assert unreached
     assert "--max-failures 1" in results["replay"]
     assert "Traceback" not in result.stderr
 
