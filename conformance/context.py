@@ -87,6 +87,12 @@ class RunContext:
         self.factories.append(factory)
         return factory
 
+    def job_counts(self) -> dict[str, int]:
+        """Jobs the run made (control interface or Create) and hand-outs of a job a Show
+        had proven untouched instead of a new one (`pool`)."""
+        return {"made": sum(f.made for f in self.factories),
+                "reused": sum(f.pool.reused for f in self.factories)}
+
     def note_failure(self, nodeid: str) -> None:
         if self.first_failure is None:
             self.first_failure = {"test": nodeid,

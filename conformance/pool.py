@@ -76,6 +76,7 @@ class JobPool:
         self.ledger = ledger
         self.free: dict[str, list[str]] = {}
         self.lent: dict[str, str] = {}  # job id -> the state it was handed out in
+        self.reused = 0  # hand-outs of a proven job instead of a new one
 
     def take(self, state: str, show) -> str | None:
         """A free job proven in `state` (shown again with `show` if a DELETE came since
@@ -87,6 +88,7 @@ class JobPool:
                 show(job_id)  # the ledger sees the answer
             if self.ledger.untouched_in(job_id, state):
                 self.lent[job_id] = state
+                self.reused += 1
                 return job_id
         return None
 
