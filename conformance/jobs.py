@@ -154,4 +154,4 @@ class JobFactory:
         created, self.created = self.created, []  # once, even if called again
         run_id = self.api.settings.run_id if self.used_create else None
         self.used_create = False
-        leftovers.after_run(self.api, created, run_id)
+        leftovers.after_run(self.api, created, run_id, self.pool.ledger.last_seen)
