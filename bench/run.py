@@ -1,6 +1,6 @@
 """All of the suite's performance figures, side by side in one sitting, into one table.
 
-    .venv/bin/python bench/run.py [--rounds 3] [--skip kill,workers,server] [--out docs/performance.md]
+    .venv/bin/python bench/run.py [--rounds 3] [--skip requests,kill,workers,server]
 
 1. Requests: the default run (`metastudio-conformance run --seed 1`) against the bundled
    server: requests, cleanup requests, jobs, requests per requirement (results.json).
