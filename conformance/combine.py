@@ -26,6 +26,7 @@ class Tally:
     requests_sent: int = 0
     test_requests: int = 0
     cleanup_elsewhere: int = 0
+    jobs_elsewhere: dict[str, int] = field(default_factory=dict)
     first_failure: dict | None = None
     abort_reason: str | None = None
     stopped: str | None = None
@@ -39,6 +40,8 @@ def absorb(into, part: dict) -> None:
     into.requests_sent += part.get("requests_sent") or 0
     into.test_requests += part.get("requests_sent") or 0
     into.cleanup_elsewhere += part.get("cleanup_requests") or 0
+    for key, count in (part.get("jobs") or {}).items():
+        into.jobs_elsewhere[key] = into.jobs_elsewhere.get(key, 0) + count
     into.first_failure = earliest(into.first_failure, part.get("first_failure"))
     into.abort_reason = _joined(into.abort_reason, part.get("aborted"))
     into.stopped = _joined(into.stopped, part.get("stopped"))

@@ -48,6 +48,7 @@ class RunContext:
     abort_reason: str | None = None  # credentials refused mid-run: nothing more to test
     stopped: str | None = None  # why the run stopped before its last test (--max-failures)
     cleanup_elsewhere: int = 0  # cleanup requests of the run's workers (`workers`)
+    jobs_elsewhere: dict[str, int] = field(default_factory=dict)  # and their jobs
     matrices: dict[str, list[dict]] = field(default_factory=dict)  # see note()
 
     @classmethod
@@ -88,6 +89,12 @@ class RunContext:
         factory = JobFactory(api, self.ledger)
         self.factories.append(factory)
         return factory
+
+    def job_counts(self) -> dict[str, int]:
+        """Jobs the run made (control interface or Create) and hand-outs of a job a Show
+        had proven untouched instead of a new one (`pool`)."""
+        return {"made": sum(f.made for f in self.factories),
+                "reused": sum(f.pool.reused for f in self.factories)}
 
     def note_failure(self, nodeid: str) -> None:
         if self.first_failure is None:

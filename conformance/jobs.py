@@ -31,6 +31,7 @@ class JobFactory:
         self.test_start = 0  # jobs before this index belong to finished tests
         self.spare = [e for e in inventory.load(api.settings.inventory) if e.disposable]
         self.used_create = False  # then the cleanup also sweeps the run's jobs by run id
+        self.made = 0  # jobs this factory seeded or created
         self.origin: dict[str, str] = {}  # job id -> control, inventory or create
 
     def reachable_states(self) -> list[str]:
@@ -126,6 +127,7 @@ class JobFactory:
         self._make_room()
 
     def _track(self, job_id: str, origin: str) -> str:
+        self.made += 1
         self.created.append(job_id)
         self.origin[job_id] = origin
         return job_id
@@ -152,4 +154,4 @@ class JobFactory:
         created, self.created = self.created, []  # once, even if called again
         run_id = self.api.settings.run_id if self.used_create else None
         self.used_create = False
-        leftovers.after_run(self.api, created, run_id)
+        leftovers.after_run(self.api, created, run_id, self.pool.ledger.last_seen)

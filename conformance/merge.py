@@ -22,7 +22,7 @@ from pathlib import Path
 from metastudio_conformance import __version__, combine
 from metastudio_conformance.config import shard_of
 from metastudio_conformance.reports import document as doc
-from metastudio_conformance.results import Recorder, table
+from metastudio_conformance.results import Recorder, requests_per_requirement, table
 
 PROG = "metastudio-conformance merge"
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_SUITE_ERROR, EXIT_NOTHING_TESTED = 0, 1, 2, 4, 5
@@ -138,6 +138,8 @@ def merge(shards: list[tuple[Path, dict]], out: Path) -> dict:
         started=min(d["started"] for d in documents),
         duration_s=max(d.get("duration_s") or 0 for d in documents),
         requests_sent=tally.test_requests, cleanup_requests=tally.cleanup_elsewhere,
+        jobs=tally.jobs_elsewhere,
+        requests_per_requirement=requests_per_requirement(tally.recorder.tests),
         first_failure=tally.first_failure, aborted=tally.abort_reason, stopped=tally.stopped,
         requirements=list(Recorder(tally.recorder.tests).summary().values()),
         tests=tally.recorder.tests, matrices=tally.matrices)

@@ -35,6 +35,8 @@ class Ledger:
         # found, deletions before that Show); nothing sent to the job since
         self.tainted: set[str] = set()  # carried something out, or the answer never came
         self.deletions = 0  # successful DELETEs the run has seen
+        self.gone: set[str] = set()  # deleted by the run (a Show's 404 may be another
+        # project's client, which must not find it)
 
     def before(self, request) -> None:
         """A request is about to go: anything but a Show needs a new proof afterwards."""
@@ -58,11 +60,19 @@ class Ledger:
             self.tainted.discard(job_id)  # refused: unchanged, once a Show proves it
         elif kind == "delete" and 200 <= response.status_code < 300:
             self.deletions += 1
+            self.gone.add(job_id)
 
     def untouched_in(self, job_id: str, state: str) -> bool:
         """Proven in `state` since the run's last successful DELETE, nothing sent since."""
         return job_id not in self.tainted and self.proven.get(job_id) == (state,
                                                                           self.deletions)
+
+    def last_seen(self, job_id: str) -> str | None:
+        """"gone", the state its last Show found with nothing sent since, or None."""
+        if job_id in self.gone:
+            return "gone"
+        proof = self.proven.get(job_id)
+        return proof[0] if proof and job_id not in self.tainted else None
 
     def proven_before_a_delete(self, job_id: str, state: str) -> bool:
         proof = self.proven.get(job_id)
@@ -76,6 +86,7 @@ class JobPool:
         self.ledger = ledger
         self.free: dict[str, list[str]] = {}
         self.lent: dict[str, str] = {}  # job id -> the state it was handed out in
+        self.reused = 0  # hand-outs of a proven job instead of a new one
 
     def take(self, state: str, show) -> str | None:
         """A free job proven in `state` (shown again with `show` if a DELETE came since
@@ -87,6 +98,7 @@ class JobPool:
                 show(job_id)  # the ledger sees the answer
             if self.ledger.untouched_in(job_id, state):
                 self.lent[job_id] = state
+                self.reused += 1
                 return job_id
         return None
 

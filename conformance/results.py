@@ -232,6 +232,8 @@ def document(rows: dict[str, dict], context) -> dict[str, Any]:
         "first_failure": context.first_failure,
         "aborted": context.abort_reason,
         "stopped": context.stopped,
+        "jobs": _jobs(context),
+        "requests_per_requirement": requests_per_requirement(context.recorder.tests),
         "target": {
             "url": settings.target,
             "project_id": settings.project_id,
@@ -242,6 +244,22 @@ def document(rows: dict[str, dict], context) -> dict[str, Any]:
         "tests": context.recorder.tests,
         "matrices": context.matrices,
     }
+
+
+def _jobs(context) -> dict[str, int]:
+    """The run's jobs, its workers' included (`combine.absorb`)."""
+    counts = context.job_counts()
+    return {key: value + context.jobs_elsewhere.get(key, 0) for key, value in counts.items()}
+
+
+def requests_per_requirement(tests: list[dict]) -> dict[str, int]:
+    """The requests of the tests that claim each requirement (a test's requests count for
+    every requirement it claims), in requirement order."""
+    totals: dict[str, int] = {}
+    for test in tests:
+        for rid in test["requirements"]:
+            totals[rid] = totals.get(rid, 0) + test["requests"]
+    return {rid: totals[rid] for rid in requirements.REQUIREMENTS if rid in totals}
 
 
 def reasons(rows: dict[str, dict], recorder: Recorder) -> list[str]:
