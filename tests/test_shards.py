@@ -45,6 +45,8 @@ def test_merged_shards_say_what_the_whole_run_says(sharded):
     assert merged["shards"] == ["1/2", "2/2"] and merged["shard"] is None
     assert "--shard" not in merged["replay"]
     assert merged["requests_sent"] == sum(p.results["requests_sent"] for p in sharded.parts)
+    assert merged["jobs"] == {key: sum(p.results["jobs"][key] for p in sharded.parts)
+                              for key in ("made", "reused")}
     assert {name: len(rows) for name, rows in merged["matrices"].items()} == {
         name: len(rows) for name, rows in sharded.whole.results["matrices"].items()}
 

@@ -41,6 +41,9 @@ def test_two_workers_give_the_run_one_process_gives(runs):
     assert two.results["workers"] == 2 and two.results["shard"] is None
     assert two.results["requests_sent"] > 1000  # every worker's requests, counted once
     assert two.results["cleanup_requests"] == 1  # one Reset of the bundled server, at the end
+    assert two.results["jobs"]["made"] > 0  # the workers' jobs, added up
+    assert set(two.results["requests_per_requirement"]) == set(
+        one.results["requests_per_requirement"])
     assert "--workers 2" in two.results["replay"]
 
 
