@@ -33,11 +33,12 @@ class Run:
     redactor: redact.Redactor
     rows: dict = field(default_factory=dict)  # per requirement, once the run is over
     scope: ScopePlugin | None = None
+    controller: ControllerPlugin | None = None
 
     @property
     def plugins(self) -> list:
         """What pytest needs of this run: the hooks, which tests run, and the workers."""
-        return [self.plugin, self.scope, ControllerPlugin(self.context, self.scope)]
+        return [self.plugin, self.scope, self.controller]
 
 
 def finalize(settings: Settings) -> Settings:
@@ -66,9 +67,10 @@ def open_run(settings: Settings, given: dict | None = None,
     with _target(settings, report_dir) as settings:
         target.preflight(settings)
         context.settings = settings
+        scope = ScopePlugin(context)
         run = Run(context, ConformancePlugin(context), redact.Redactor([settings.token,
                                                                         settings.sk]),
-                  scope=ScopePlugin(context))
+                  scope=scope, controller=ControllerPlugin(context, scope))
         print(f"run id: {settings.run_id} (cleanup: metastudio-conformance cleanup "
               f"--run-id {settings.run_id}); seed {settings.seed}", file=sys.stderr)
         try:
