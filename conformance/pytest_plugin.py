@@ -83,6 +83,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(lambda: run.__exit__(None, None, None))
     if config.getoption("hypothesis_seed", None) is None:
         config.option.hypothesis_seed = str(settings.seed)
+    if settings.max_failures and not config.option.maxfail:  # from the profile or variable
+        config.option.maxfail = settings.max_failures
     for plugin in opened.plugins:
         config.pluginmanager.register(plugin, plugin.name)
 
