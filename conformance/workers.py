@@ -10,9 +10,10 @@ JUnit and Allure come out as one run.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -93,7 +94,8 @@ def configure_worker(config: pytest.Config) -> bool:
     if raw is None:
         return False
     data = json.loads(raw)
-    context = RunContext.build(load(data["settings"]), data["given"], data["selection"])
+    settings = own_project(load(data["settings"]), config.workerinput.get("workerid"))
+    context = RunContext.build(settings, data["given"], data["selection"])
     context.created = _monotonic(data["created_wall"])
     scope = ScopePlugin(context, worker=True)
     for plugin in (ConformancePlugin(context), scope,
@@ -102,6 +104,16 @@ def configure_worker(config: pytest.Config) -> bool:
     if config.getoption("hypothesis_seed", None) is None:
         config.option.hypothesis_seed = str(context.settings.seed)
     return True
+
+
+def own_project(settings: Settings, workerid: str | None) -> Settings:
+    """On the bundled server, which serves any project, each worker but the first works
+    in a project of its own: a test that counts the project's jobs (DEL-04) must not see
+    another worker's come and go. A real target's one project is shared (README)."""
+    if not settings.bundled or settings.tenant == "na" or workerid in (None, "gw0"):
+        return settings
+    own = hashlib.sha256(f"{settings.project_id}:{workerid}".encode()).hexdigest()[:32]
+    return replace(settings, project_id=own)
 
 
 def dump(settings: Settings) -> dict:
