@@ -11,7 +11,6 @@ import sys
 import traceback
 import uuid
 from dataclasses import dataclass
-from email.message import Message
 from urllib.parse import parse_qsl
 
 from jsonschema import Draft4Validator
@@ -34,6 +33,7 @@ from .responses import (
     internal_error,
 )
 from .store import Store
+from .wire import Headers
 
 _SANE_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
@@ -84,7 +84,7 @@ class Options:
 class Request:
     method: str
     target: str  # raw request-target: path plus query, still percent-encoded
-    headers: Message
+    headers: Headers  # header values as latin-1 text, as on the wire
     body: bytes
     server_url: str  # fallback base for upload URLs when Host is unusable
 
@@ -107,16 +107,21 @@ class App:
         self.variants = variants.Variants(options.variants)
         self.lifecycle = Lifecycle(self.contract, self.variants.rules(RULES, self.contract.states))
         self.store = Store()
+        self._validators: dict[int, Draft4Validator] = {}
         self.auth = Authenticator(options.token, options.ak, options.sk,
                                   signature_code=variants.signature_code(options.alt_errors))
 
     def handle(self, req: Request) -> Response:
         faults = self.faults_for(req.target)
+        replaced, delay = None, 0.0
         try:
-            resp = faults.on_api_request() or self._route(req, faults)
+            if faults is not self.no_faults:  # only API requests count
+                replaced, delay = faults.on_api_request()
+            resp = replaced or self._route(req, faults)
         except Exception:  # a bug here, but the client still gets an answer
             traceback.print_exc(file=sys.stderr)
             resp = internal_error()
+        resp.delay = delay
         return self.finish(resp, req.method, faults)
 
     def faults_for(self, target: str) -> Faults:
@@ -193,7 +198,7 @@ class App:
             return refused
         schema = self.variants.body_schema(op.body_schema)
         call.body = self.variants.without_nulls(call.body, schema)
-        errors = list(Draft4Validator(schema).iter_errors(call.body))
+        errors = list(self._validator(schema).iter_errors(call.body))
         if faults.runs_despite(errors):
             call.body = without_ill_typed_comment_data(call.body, op.body_schema)
             errors = []
@@ -211,7 +216,15 @@ class App:
                 call.body.setdefault(name, prop["default"])
         return None
 
-    def _check_headers(self, raw: Message, patterns, faults: Faults) -> Response | None:
+    def _validator(self, schema: dict) -> Draft4Validator:
+        # building a validator costs more than validating a command body: one per schema
+        # (the spec's schemas live as long as the app)
+        found = self._validators.get(id(schema))
+        if found is None or found.schema is not schema:
+            found = self._validators[id(schema)] = Draft4Validator(schema)
+        return found
+
+    def _check_headers(self, raw: Headers, patterns, faults: Faults) -> Response | None:
         for name, pattern in patterns:
             value = raw.get(name)
             if value is None or not faults.enforce_header_pattern(name):

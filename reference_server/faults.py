@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-import time
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 
@@ -128,15 +127,16 @@ class Faults:
 
     # --- hook points, in the order a request meets them ---
 
-    def on_api_request(self) -> Response | None:
-        """Called once per API request, before routing: the counting faults."""
+    def on_api_request(self) -> tuple[Response | None, float]:
+        """Called once per API request, before routing: the counting faults. Returns the
+        answer that replaces the request's, if any, and the seconds to hold the answer
+        back (the server waits without blocking its other connections)."""
         with self._counter_lock:
             n = next(self._counter)
-        if "random-slow" in self and n % SLOW_EVERY == 0:
-            time.sleep(self.slow_seconds)
+        delay = self.slow_seconds if "random-slow" in self and n % SLOW_EVERY == 0 else 0.0
         if "random-500" in self and n % FAIL_EVERY == 0:
-            return internal_error()
-        return None
+            return internal_error(), delay
+        return None, delay
 
     def enforce_auth(self) -> bool:
         return "auth-not-enforced" not in self
