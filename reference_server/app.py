@@ -32,7 +32,7 @@ from .responses import (
     error,
     internal_error,
 )
-from .store import Store
+from .store import DEFAULT_MAX_JOBS, Store
 from .wire import Headers
 
 _SANE_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
@@ -55,6 +55,8 @@ class Options:
     extra_fields: bool = False  # undocumented extra fields in every JSON answer
     delay_ms: int = 0  # every answer waits this long
     variants: frozenset[str] = frozenset()  # registry names (variants.py), old options too
+    max_jobs: int = DEFAULT_MAX_JOBS  # jobs kept, all projects together; oldest go first
+    job_ttl: float = 0  # seconds a job lives after its creation; 0 = until the cap
 
     def __post_init__(self):
         if bool(self.ak) != bool(self.sk):
@@ -66,6 +68,10 @@ class Options:
             raise ValueError("refusal must be '400' or 'excute-failed'")
         if not 0 <= self.delay_ms <= 600_000:
             raise ValueError("delay_ms must be between 0 and 600000")
+        if self.max_jobs < 1:
+            raise ValueError("max_jobs must be at least 1")
+        if not 0 <= self.job_ttl < 10**9:
+            raise ValueError("job_ttl must be 0 (no expiry) or a positive number of seconds")
 
     def _reconcile_variants(self) -> None:
         """One choice, two spellings: a registry name sets its older option, and an older
@@ -106,7 +112,7 @@ class App:
         self.no_faults = Faults()
         self.variants = variants.Variants(options.variants)
         self.lifecycle = Lifecycle(self.contract, self.variants.rules(RULES, self.contract.states))
-        self.store = Store()
+        self.store = Store(options.max_jobs, options.job_ttl)
         self._validators: dict[int, Draft4Validator] = {}
         self.auth = Authenticator(options.token, options.ak, options.sk,
                                   signature_code=variants.signature_code(options.alt_errors))
