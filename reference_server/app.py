@@ -99,8 +99,13 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # one, not one per body
+
+
 def _latin1_to_utf8(value: str, errors: str = "replace") -> str:
-    # http.server decodes header bytes as latin-1; the wire carries UTF-8 (field notes)
+    # the head is decoded as latin-1 (as http.server did); the wire carries UTF-8 (field notes)
+    if value.isascii():  # nearly every header: nothing to re-decode
+        return value
     return value.encode("latin-1", errors="replace").decode("utf-8", errors=errors)
 
 
@@ -253,7 +258,7 @@ class App:
         except UnicodeDecodeError:
             return None, error(400, MALFORMED_JSON, "request body is not UTF-8")
         try:
-            value = json.loads(text, parse_constant=_reject_constant)
+            value = _DECODER.decode(text)
         except (ValueError, RecursionError):
             return None, faults.malformed_json() or error(
                 400, MALFORMED_JSON, "request body is not valid JSON")

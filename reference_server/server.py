@@ -2,8 +2,8 @@
 
 One asyncio loop serves every connection (protocol.py); the app runs on it directly, so
 the store's lock is never contended and no thread switch sits in the request path
-(docs/performance-server.md measured this against http.server's thread per connection).
-uvloop is used when installed.
+(docs/performance-server.md measured this against http.server's thread per connection,
+uvloop and uvicorn).
 """
 
 from __future__ import annotations
@@ -15,15 +15,6 @@ import threading
 
 from .app import App, Options
 from .protocol import Connection
-
-try:  # a faster loop where it installs (not on Windows); asyncio's own otherwise
-    import uvloop
-except ImportError:  # pragma: no cover - depends on the platform
-    uvloop = None
-
-
-def new_loop() -> asyncio.AbstractEventLoop:
-    return uvloop.new_event_loop() if uvloop is not None else asyncio.new_event_loop()
 
 
 class ReferenceServer:
@@ -55,7 +46,7 @@ class ReferenceServer:
 
     def serve_forever(self, poll_interval: float | None = None) -> None:
         """Serve until stopped (poll_interval: accepted for socketserver's signature)."""
-        loop = self._loop = new_loop()
+        loop = self._loop = asyncio.new_event_loop()
         task = loop.create_task(self._serve())
         try:
             loop.run_until_complete(task)
