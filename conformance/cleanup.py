@@ -54,15 +54,20 @@ def remove(settings, run_id: str) -> tuple[list[str], list[tuple[str, str]]]:
     return sweep.deleted, sweep.kept
 
 
-def after_run(api: ApiClient, created: list[str], run_id: str | None) -> Sweep:
+def after_run(api: ApiClient, created: list[str], run_id: str | None,
+              last_seen=lambda job_id: None) -> Sweep:
     """The end of a run: delete the jobs it created and left deletable, then (with a run
-    id) those List finds by run id that it never heard of, within the cleanup's grace."""
+    id) those List finds by run id that it never heard of, within the cleanup's grace.
+
+    `last_seen(job_id)` is what the run last knew of a job (`pool.Ledger.last_seen`): one
+    already gone costs no request, one last shown in a state DELETE refuses is kept
+    without asking again, one last shown deletable is deleted without a Show first."""
     grace = grace_for(api.settings.request_timeout)
     adapter = api.session.get_adapter(api.settings.target)
     cutoff = (adapter.begin_cleanup(grace) if isinstance(adapter, PoliteAdapter)
               else time.monotonic() + grace)
     sweep = Sweep()
-    _delete_all(api, created, sweep, cutoff)
+    _delete_all(api, created, sweep, cutoff, last_seen)
     if run_id and not sweep.time_up:
         try:
             found = [job["job_id"] for job in jobs_of_run(api, run_id)]
@@ -76,14 +81,14 @@ def after_run(api: ApiClient, created: list[str], run_id: str | None) -> Sweep:
 
 
 def _delete_all(api: ApiClient, job_ids: list[str], sweep: Sweep,
-                cutoff: float | None = None) -> None:
+                cutoff: float | None = None, last_seen=lambda job_id: None) -> None:
     """Delete each deletable job. A wrong or late answer for one goes on with the others;
     the end of the time, or a target that went away, stops (the rest is reported kept)."""
     for number, job_id in enumerate(job_ids):
         try:
             if cutoff is not None and time.monotonic() >= cutoff:
                 raise TimeUp("the cleanup's time is up")
-            deleted, state = _delete_if_deletable(api, job_id)
+            deleted, state = _delete_if_deletable(api, job_id, last_seen(job_id))
         except (TimeUp, requests.ConnectionError) as exc:
             sweep.time_up = isinstance(exc, TimeUp)
             why = UNCHECKED if sweep.time_up else "unchecked: the target went away"
@@ -93,12 +98,15 @@ def _delete_all(api: ApiClient, job_ids: list[str], sweep: Sweep,
             deleted, state = False, "unknown"
         if deleted:
             sweep.deleted.append(job_id)
-        else:
+        elif state != "gone":
             sweep.kept.append((job_id, state))
 
 
-def _delete_if_deletable(api: ApiClient, job_id: str) -> tuple[bool, str]:
-    state = api.state_of(job_id)
+def _delete_if_deletable(api: ApiClient, job_id: str,
+                         known: str | None = None) -> tuple[bool, str]:
+    if known == "gone":
+        return False, "gone"
+    state = known or api.state_of(job_id)
     if state and requirements.delete_allowed(state):
         if requirements.is_delete_success(api.delete(job_id).status_code):
             return True, state

@@ -52,6 +52,7 @@ class ApiClient:
         self.project_id = project_id or settings.project_id
         self.auth = auth.for_settings(settings, self.project_id)
         self.transcript: deque[Exchange] = deque(maxlen=50)
+        self.listeners: list = []  # called when an example begins (the job pool's reclaim)
 
     def sibling(self, session: requests.Session | None = None,
                 project_id: str | None = None) -> ApiClient:
@@ -177,8 +178,11 @@ class ApiClient:
                                    f"every answer within {self.response_time_limit:g} s"))
 
     def begin(self) -> None:
-        """A new example starts: its transcript shows only its own requests."""
+        """A new example starts: its transcript shows only its own requests, and the jobs
+        the last one proved untouched may serve it."""
         self.transcript.clear()
+        for listener in self.listeners:
+            listener()
 
     def last_exchanges(self, failing: requests.Response | None = None) -> str:
         """The failing exchange in full (the given response, else the test's last), then

@@ -54,6 +54,7 @@ class Settings:
     tls_verify: bool | Path = True  # False, or a CA bundle for a private or self-signed CA
     client_cert: Path | None = None  # a PEM file with the client certificate and its key
     run_id: str | None = None  # tags what this run creates; set by the CLI
+    bundled: bool = False  # the target is the reference server this run started
     suite_args: tuple[str, ...] = field(default=())
 
     @property

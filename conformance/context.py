@@ -18,6 +18,7 @@ from metastudio_conformance.client import ApiClient
 from metastudio_conformance.config import Settings
 from metastudio_conformance.jobs import JobFactory
 from metastudio_conformance.outcomes import Violation
+from metastudio_conformance.pool import Ledger
 from metastudio_conformance.results import Recorder
 
 # What decides which tests run and on which jobs: a replay repeats all of it (secrets come
@@ -41,6 +42,7 @@ class RunContext:
     test_requests: int = 0  # requests before the end-of-run cleanup
     first_failure: dict | None = None  # when and after how many requests
     factories: list[JobFactory] = field(default_factory=list)
+    ledger: Ledger = field(default_factory=Ledger)  # what the run proved about its jobs
     deviations: list[Violation] = field(default_factory=list)  # of the test running now
     observed: list[Violation] = field(default_factory=list)  # ERR-02 seen by the client, now
     abort_reason: str | None = None  # credentials refused mid-run: nothing more to test
@@ -81,9 +83,15 @@ class RunContext:
         self.matrices.setdefault(matrix, []).append(row)
 
     def factory(self, api: ApiClient) -> JobFactory:
-        factory = JobFactory(api)
+        factory = JobFactory(api, self.ledger)
         self.factories.append(factory)
         return factory
+
+    def job_counts(self) -> dict[str, int]:
+        """Jobs the run made (control interface or Create) and hand-outs of a job a Show
+        had proven untouched instead of a new one (`pool`)."""
+        return {"made": sum(f.made for f in self.factories),
+                "reused": sum(f.pool.reused for f in self.factories)}
 
     def note_failure(self, nodeid: str) -> None:
         if self.first_failure is None:
@@ -91,9 +99,17 @@ class RunContext:
                                   "seconds": round(time.monotonic() - self.created, 2),
                                   "requests": self.requests_sent}
 
-    def cleanup(self) -> None:
-        """Delete what the run created; called after pytest, even on Ctrl-C."""
+    def cleanup(self, reset_bundled: bool = True) -> None:
+        """Delete what the run created; called after pytest, even on Ctrl-C.
+
+        The bundled reference server serves this run alone: one Reset of its control
+        interface clears it, rather than a Show and a DELETE per job (a worker of a
+        parallel run passes reset_bundled=False: the other workers may still need theirs)."""
         self.test_requests = self.requests_sent
+        if self.settings.bundled:
+            if reset_bundled and self.factories:
+                self.factories[0].reset_bundled()
+            return
         for factory in self.factories:
             factory.cleanup()
 

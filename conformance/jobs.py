@@ -1,30 +1,37 @@
 """Getting real jobs into the states a test needs, and cleaning up only what the run made.
 
-Three ways in, tried in order: the test-control interface (openapi/control.yaml) where
-the target has it; the inventory's disposable jobs, each used once after Show confirms
-its state; the real API's Create, which gives a job in the initial state. A state that
-none reaches is reported as not covered, never as passed.
+Four ways in, tried in order: a job of this run that a Show has just proven untouched
+in that state (`pool`: refused requests change nothing); the test-control interface
+(openapi/control.yaml) where the target has it; the inventory's disposable jobs, each used
+once after Show confirms its state; the real API's Create, which gives a job in the initial
+state. A state that none reaches is reported as not covered, never as passed.
 """
 
 from __future__ import annotations
+
+import sys
 
 from metastudio_conformance import cleanup as leftovers
 from metastudio_conformance import contract, inventory, requirements
 from metastudio_conformance.answers import json_body
 from metastudio_conformance.client import ApiClient, SeedError
 from metastudio_conformance.outcomes import disabled, not_covered
+from metastudio_conformance.pool import JobPool, Ledger
 
 PRODUCT_TAG = "metastudio-conformance"
 
 
 class JobFactory:
-    def __init__(self, api: ApiClient) -> None:
+    def __init__(self, api: ApiClient, ledger: Ledger | None = None) -> None:
         self.api = api
+        self.pool = JobPool(ledger or Ledger())
+        api.listeners.append(self.pool.reclaim)  # an example's end frees its proven jobs
         self.control = api.settings.control  # None until the first seed tells
         self.created: list[str] = []
         self.test_start = 0  # jobs before this index belong to finished tests
         self.spare = [e for e in inventory.load(api.settings.inventory) if e.disposable]
         self.used_create = False  # then the cleanup also sweeps the run's jobs by run id
+        self.made = 0  # jobs this factory seeded or created
         self.origin: dict[str, str] = {}  # job id -> control, inventory or create
 
     def reachable_states(self) -> list[str]:
@@ -44,13 +51,17 @@ class JobFactory:
         return [initial, *sorted({e.state for e in self.spare} - {initial})]
 
     def in_state(self, state: str) -> str:
-        """A fresh job of this run in `state`, or a not-covered skip saying why not."""
+        """A job of this run in `state`, untouched or fresh, or a not-covered skip saying
+        why not."""
         self._check_writes()
+        job_id = self.pool.take(state, self.api.show)
+        if job_id:
+            return job_id
         if self.control is not False:
             try:
                 job_id = self.api.seed(state)
                 self.control = True
-                return self._track(job_id, "control")
+                return self.pool.lend(self._track(job_id, "control"), state)
             except SeedError:
                 if self.control:
                     raise
@@ -61,7 +72,7 @@ class JobFactory:
                 self.origin[entry.job_id] = "inventory"
                 return entry.job_id
         if state == contract.initial_state():
-            return self._create()
+            return self.pool.lend(self._create(), state)
         not_covered(f"no way to reach {state}: the target has no control interface, the "
                     f"inventory has no disposable job in it, and Create gives "
                     f"{contract.initial_state()}")
@@ -88,6 +99,7 @@ class JobFactory:
         return answer
 
     def begin_test(self) -> None:
+        self.pool.reclaim()
         self.test_start = len(self.created)
 
     def _make_room(self) -> None:
@@ -101,6 +113,7 @@ class JobFactory:
                                  requirements.is_delete_success(self.api.delete(job_id)
                                                                 .status_code)):
                 self.created.remove(job_id)
+                self.pool.forget(job_id)
                 self.test_start -= 1
                 if len(self.created) < cap:
                     return
@@ -114,6 +127,7 @@ class JobFactory:
         self._make_room()
 
     def _track(self, job_id: str, origin: str) -> str:
+        self.made += 1
         self.created.append(job_id)
         self.origin[job_id] = origin
         return job_id
@@ -121,6 +135,15 @@ class JobFactory:
     def model_of(self, job_id: str, state: str, model):
         """The model's view of a job handed out in `state`."""
         return model.seeded(state, self.origin.get(job_id, "control"))
+
+    def reset_bundled(self) -> None:
+        """Every job of the bundled server gone at once (control.yaml's Reset)."""
+        self.created = []
+        try:
+            self.api.request("POST", "/conformance/v1/reset")
+        except Exception as exc:  # noqa: BLE001 - the server goes away with the run anyway
+            print(f"metastudio-conformance: warning: the bundled server's reset failed: {exc}",
+                  file=sys.stderr)
 
     def cleanup(self) -> None:
         """Delete what this run created and left deletable; never touch anything else.
@@ -131,4 +154,4 @@ class JobFactory:
         created, self.created = self.created, []  # once, even if called again
         run_id = self.api.settings.run_id if self.used_create else None
         self.used_create = False
-        leftovers.after_run(self.api, created, run_id)
+        leftovers.after_run(self.api, created, run_id, self.pool.ledger.last_seen)

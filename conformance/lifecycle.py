@@ -33,6 +33,7 @@ class CommandStep:
     before: str
     prediction: Prediction
     answer: Answer
+    noted: dict | None = None  # its cell of the command x state grid, once judged
 
     @property
     def command(self):
@@ -102,13 +103,24 @@ class CommandStep:
                 "model": "accepted" if self.prediction.accepted else "refused"}
 
 
+def send(api: ApiClient, model: Model, tenant: str, job_id: str, job: JobModel,
+         body: dict) -> CommandStep:
+    """Send `body` to the job; the step knows what the model predicted."""
+    prediction = model.predict(job, body, tenant)
+    return CommandStep(api, model, tenant, job_id, job, body, job.state, prediction,
+                       Answer.of(api.command(job_id, body)))
+
+
 def run_command(api: ApiClient, model: Model, tenant: str, job_id: str, job: JobModel,
                 body: dict, show_after: bool = True, matrix: str | None = None) -> bool:
     """Send `body` to the job and check everything the oracle says; True if executed.
     With `matrix`, the outcome is noted as one cell of the command x state grid."""
-    prediction = model.predict(job, body, tenant)
-    step = CommandStep(api, model, tenant, job_id, job, body, job.state, prediction,
-                       Answer.of(api.command(job_id, body)))
+    step = send(api, model, tenant, job_id, job, body)
+    return judge(step, show_after, matrix)
+
+
+def judge(step: CommandStep, show_after: bool, matrix: str | None) -> bool:
+    api, job, prediction = step.api, step.job, step.prediction
     deviations = len(getattr(api.run, "deviations", ()))
     try:
         step.judge_answer()

@@ -15,7 +15,7 @@ import hypothesis.configuration
 import pytest
 import requests
 
-from metastudio_conformance import checks, requirements, results
+from metastudio_conformance import checks, ordering, requirements, results
 from metastudio_conformance import schema as contract_schema
 from metastudio_conformance.context import RunContext
 from metastudio_conformance.outcomes import not_covered
@@ -55,6 +55,7 @@ class ConformancePlugin:
             if not marks.claims or unknown:
                 raise pytest.UsageError(f"{item.nodeid} must name known requirements "
                                         f"(got {marks.claims or 'none'}, {unknown})")
+        items[:] = ordering.cheap_first(items)
 
     def pytest_collection_finish(self, session) -> None:
         self.context.started = time.monotonic()  # the time budget is the tests' own
@@ -186,6 +187,7 @@ class ConformancePlugin:
             adapter = PoliteAdapter(settings.rate_per_second(), self.context.deadline,
                                     answer_time=3 * settings.request_timeout,
                                     grace=grace_for(settings.request_timeout))
+            adapter.watchers.append(self.context.ledger)  # which jobs are proven untouched
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             yield session

@@ -199,6 +199,8 @@ def write(path: Path, rows: dict[str, dict], context) -> None:
         "cleanup_requests": context.requests_sent - context.test_requests,
         "first_failure": context.first_failure,
         "aborted": context.abort_reason,
+        "jobs": context.job_counts(),
+        "requests_per_requirement": requests_per_requirement(context.recorder.tests),
         "target": {
             "url": settings.target,
             "project_id": settings.project_id,
@@ -211,6 +213,16 @@ def write(path: Path, rows: dict[str, dict], context) -> None:
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def requests_per_requirement(tests: list[dict]) -> dict[str, int]:
+    """The requests of the tests that claim each requirement (a test's requests count for
+    every requirement it claims), in requirement order."""
+    totals: dict[str, int] = {}
+    for test in tests:
+        for rid in test["requirements"]:
+            totals[rid] = totals.get(rid, 0) + test["requests"]
+    return {rid: totals[rid] for rid in requirements.REQUIREMENTS if rid in totals}
 
 
 def reasons(rows: dict[str, dict], recorder: Recorder) -> list[str]:

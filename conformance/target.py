@@ -82,6 +82,7 @@ def reference_server(
             sk=sk,
             token=None,
             control=True if settings.control is None else settings.control,
+            bundled=True,
         )
     finally:
         process.terminate()

@@ -48,6 +48,7 @@ class PoliteAdapter(HTTPAdapter):
         self._next = 0.0
         self._lock = threading.Lock()
         self.throttled = 0  # 429 answers seen
+        self.watchers: list = []  # .before(request), .after(request, response): pool.Ledger
 
     def begin_cleanup(self, grace: float) -> float:
         """From now on the cleanup runs, for `grace` seconds at most (once: later calls
@@ -58,6 +59,14 @@ class PoliteAdapter(HTTPAdapter):
         return self.cutoff
 
     def send(self, request, **kwargs):
+        for watcher in self.watchers:
+            watcher.before(request)
+        response = self._send_politely(request, **kwargs)
+        for watcher in self.watchers:
+            watcher.after(request, response)
+        return response
+
+    def _send_politely(self, request, **kwargs):
         for attempt in range(MAX_RETRIES_429 + 1):
             self._wait_turn()
             self._check_time(request)

@@ -7,36 +7,43 @@ from hypothesis import given
 
 from metastudio_conformance import contract, expect, requirements
 from metastudio_conformance.outcomes import not_covered
+from metastudio_conformance.series import RefusalSeries
 from metastudio_conformance.strategies import bodies
 
 START = contract.initial_state()  # where a well-formed command is meaningful
 
 
-def _refused_and_unchanged(api, jobs, requirement: str, body, what: str) -> None:
-    """A parameter error is not carried out, and the job is exactly as it was."""
-    api.begin()
-    job_id = jobs.in_state(START)
-    expect.that(api, requirements.refused, requirement, what, api.command(job_id, body))
-    expect.unchanged(api, requirement, job_id, START)
+def _refused_and_unchanged(api, jobs, requirement: str, strategy, what) -> None:
+    """Parameter errors are not carried out, and the job is exactly as it was (one job
+    for every example, one Show after the last: `series`)."""
+    series = RefusalSeries(api, jobs, requirement, START)
+
+    @given(body=strategy)
+    def example(body):
+        api.begin()
+        series.refused(what(body), lambda job_id: api.command(job_id, body))
+
+    example()
+    series.prove_unchanged()
 
 
 @pytest.mark.requirement("CMD-01", "ERR-01")
-@given(body=bodies.bodies_without_command())
-def test_command_is_required(body, api, jobs):
-    _refused_and_unchanged(api, jobs, "CMD-01", body, "a body without `command`")
+def test_command_is_required(api, jobs):
+    _refused_and_unchanged(api, jobs, "CMD-01", bodies.bodies_without_command(),
+                           lambda body: "a body without `command`")
 
 
 @pytest.mark.requirement("CMD-02", "ERR-01")
-@given(command=bodies.undocumented_commands())
-def test_undocumented_command_is_refused(command, api, jobs):
-    _refused_and_unchanged(api, jobs, "CMD-02", {"command": command},
-                           f"undocumented command {command!r}")
+def test_undocumented_command_is_refused(api, jobs):
+    _refused_and_unchanged(api, jobs, "CMD-02",
+                           bodies.undocumented_commands().map(lambda c: {"command": c}),
+                           lambda body: f"undocumented command {body['command']!r}")
 
 
 @pytest.mark.requirement("CMD-07", "ERR-01")
-@given(body=bodies.bodies_with_wrong_types())
-def test_wrong_types_are_refused(body, api, jobs):
-    _refused_and_unchanged(api, jobs, "CMD-07", body, "a body field of the wrong type")
+def test_wrong_types_are_refused(api, jobs):
+    _refused_and_unchanged(api, jobs, "CMD-07", bodies.bodies_with_wrong_types(),
+                           lambda body: "a body field of the wrong type")
 
 
 @pytest.mark.requirement("CMD-06", "ERR-01")

@@ -7,6 +7,7 @@ from hypothesis import given
 
 from metastudio_conformance import contract, expect, requirements
 from metastudio_conformance.client import new_job_id
+from metastudio_conformance.series import RefusalSeries
 from metastudio_conformance.strategies import headers
 
 START = contract.initial_state()
@@ -14,31 +15,40 @@ PROBE = {"command": "GET_MULTIPART_UPLOADED"}  # changes nothing, wherever it is
 
 
 @pytest.mark.requirement("HDR-02", "ERR-01")
-@given(user_id=headers.chinese_app_user_ids())
-def test_chinese_app_user_id_is_refused(user_id, api, jobs):
-    api.begin()
-    job_id = jobs.in_state(START)
-    what = f"X-App-UserId {user_id.decode()!r} (Chinese characters)"
-    expect.that(api, requirements.refused, "HDR-02", f"a command with {what}",
-                api.command(job_id, PROBE, headers={"X-App-UserId": user_id}))
-    expect.that(api, requirements.refused, "HDR-02", f"DELETE with {what}",
-                api.delete(job_id, headers={"X-App-UserId": user_id}))
-    expect.unchanged(api, "HDR-02", job_id, START)
+def test_chinese_app_user_id_is_refused(api, jobs):
+    series = RefusalSeries(api, jobs, "HDR-02", START)  # one job, one Show at the end
+
+    @given(user_id=headers.chinese_app_user_ids())
+    def example(user_id):
+        api.begin()
+        what = f"X-App-UserId {user_id.decode()!r} (Chinese characters)"
+        series.refused(f"a command with {what}", lambda job_id: api.command(
+            job_id, PROBE, headers={"X-App-UserId": user_id}))
+        series.refused(f"DELETE with {what}", lambda job_id: api.delete(
+            job_id, headers={"X-App-UserId": user_id}))
+
+    example()
+    series.prove_unchanged()
 
 
 @pytest.mark.requirement("HDR-02")
-@given(user_id=headers.app_user_ids())
-def test_plain_app_user_id_is_accepted(user_id, api, jobs):
+def test_plain_app_user_id_is_accepted(api, jobs):
     """A documented-valid X-App-UserId changes nothing about the answer: the same request
-    without it is answered alike (whether the command is allowed now is the model's)."""
-    api.begin()
+    without it is answered alike (whether the command is allowed now is the model's).
+    The examples share one job: each compares two answers of the same moment."""
     job_id = jobs.in_state(START)
-    without = expect.answer(api.command(job_id, PROBE))
-    response = api.command(job_id, PROBE, headers={"X-App-UserId": user_id})
-    if response.status_code != without.status:
-        expect.violation(api, "HDR-02", f"{expect.describe(response)} with the header, "
-                         f"{without.status} without it",
-                         f"X-App-UserId {user_id!r} (no Chinese characters) is accepted")
+
+    @given(user_id=headers.app_user_ids())
+    def example(user_id):
+        api.begin()
+        without = expect.answer(api.command(job_id, PROBE))
+        response = api.command(job_id, PROBE, headers={"X-App-UserId": user_id})
+        if response.status_code != without.status:
+            expect.violation(api, "HDR-02", f"{expect.describe(response)} with the header, "
+                             f"{without.status} without it",
+                             f"X-App-UserId {user_id!r} (no Chinese characters) is accepted")
+
+    example()
 
 
 @pytest.mark.requirement("HDR-01")

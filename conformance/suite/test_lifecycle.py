@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from metastudio_conformance import contract
-from metastudio_conformance.lifecycle import run_command
+from metastudio_conformance.matrix import commands_in_state
 from metastudio_conformance.outcomes import not_covered
 
 REQUIREMENTS = ("CMD-09", "MOD-01", "MOD-02", "ERR-01")
@@ -28,18 +28,12 @@ def _body(command: str) -> dict:
 def test_commands_standard_tenant(state, settings, api, jobs, lifecycle_model):
     if settings.tenant != "standard":
         not_covered("this run's main project is NA")
-    for command in contract.commands():
-        job_id = jobs.in_state(state)
-        job = jobs.model_of(job_id, state, lifecycle_model)
-        run_command(api, lifecycle_model, "standard", job_id, job, _body(command),
-                    matrix="commands_standard")
+    commands_in_state(api, jobs, lifecycle_model, "standard", state,
+                      [_body(command) for command in contract.commands()], "commands_standard")
 
 
 @pytest.mark.requirement(*REQUIREMENTS, "MOD-05", also=ALSO)
 @pytest.mark.parametrize("state", contract.job_states())
 def test_commands_na_tenant(state, na_api, na_jobs, lifecycle_model):
-    for command in contract.commands():
-        job_id = na_jobs.in_state(state)
-        job = na_jobs.model_of(job_id, state, lifecycle_model)
-        run_command(na_api, lifecycle_model, "na", job_id, job, _body(command),
-                    matrix="commands_na")
+    commands_in_state(na_api, na_jobs, lifecycle_model, "na", state,
+                      [_body(command) for command in contract.commands()], "commands_na")

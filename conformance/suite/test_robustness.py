@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 
 from metastudio_conformance import contract, expect, requirements
+from metastudio_conformance.series import RefusalSeries
 from metastudio_conformance.strategies import hostile
 
 START = contract.initial_state()
@@ -18,13 +19,17 @@ def _send(api, job_id: str, data: bytes, content_type: str = "application/json")
 
 
 @pytest.mark.requirement("ERR-02", "VAL-01", "ERR-01")
-@given(payload=hostile.malformed_json())
-def test_malformed_body_is_refused(payload, api, jobs):
-    api.begin()
-    job_id = jobs.in_state(START)
-    expect.that(api, requirements.refused, "VAL-01", f"body {payload[:40]!r} (not JSON)",
-                _send(api, job_id, payload))
-    expect.unchanged(api, "VAL-01", job_id, START)
+def test_malformed_body_is_refused(api, jobs):
+    series = RefusalSeries(api, jobs, "VAL-01", START)  # one job, one Show at the end
+
+    @given(payload=hostile.malformed_json())
+    def example(payload):
+        api.begin()
+        series.refused(f"body {payload[:40]!r} (not JSON)",
+                       lambda job_id: _send(api, job_id, payload))
+
+    example()
+    series.prove_unchanged()
 
 
 @pytest.mark.requirement("ERR-02", "ERR-01")
