@@ -115,15 +115,15 @@ class Connection(asyncio.Protocol):
                 return False
             head = parse_head(bytes(self.buf[:ends[0]]))
         except HeadError as exc:
-            self._refuse(error(exc.status if 400 <= exc.status < 500 else 400,
-                               INVALID_PARAMETER, str(exc), close=True),
-                         exc.method, exc.target)
+            status = exc.status if 400 <= exc.status < 500 else 400  # never a 5xx (505)
+            self._refuse(error(status, INVALID_PARAMETER, str(exc)), None, exc.method,
+                         exc.target)
             return False
         del self.buf[:ends[1]]
         try:
             self.framing = body_framing(head.headers, self.app.options.max_body)
         except BodyError as exc:
-            self._refuse(exc.response, head.method, head.target, head)
+            self._refuse(exc.response, head)
             return False
         self.head = head
         if head.expects_continue and self.framing:
@@ -131,34 +131,31 @@ class Connection(asyncio.Protocol):
         return True
 
     def _read_body(self) -> bytes | None:
+        """The body once the buffer holds all of it; None until then (or when refused)."""
         framing = self.framing
-        try:
-            if isinstance(framing, ChunkedReader):
+        if isinstance(framing, ChunkedReader):
+            try:
                 del self.buf[:framing.feed(self.buf)]
-                if framing.body is None:
-                    raise _Incomplete
-                return framing.body
-        except BodyError as exc:
-            self._refuse(exc.response, self.head.method, self.head.target, self.head)
-            return None
-        except _Incomplete:
-            if self.eof:
-                self._refuse(BodyError("request body shorter than declared").response)
-            return None
-        if len(self.buf) < framing:
-            if self.eof:
-                self._refuse(BodyError("request body shorter than declared").response)
-            return None
-        body = bytes(self.buf[:framing])
-        del self.buf[:framing]
+            except BodyError as exc:
+                self._refuse(exc.response)
+                return None
+            body = framing.body
+        elif len(self.buf) >= framing:
+            body = bytes(self.buf[:framing])
+            del self.buf[:framing]
+        else:
+            body = None
+        if body is None and self.eof:
+            self._refuse(BodyError("request body shorter than declared").response)
         return body
 
-    def _refuse(self, resp: Response, method: str | None = None, target: str | None = None,
-                head: Head | None = None) -> None:
-        """Answer a request that cannot be served (its framing or head is broken)."""
+    def _refuse(self, resp: Response, head: Head | None = None, method: str = "",
+                target: str = "") -> None:
+        """Answer a request that cannot be served (its head or framing is broken), then
+        close: the next request on the connection could not be found reliably."""
         head = head or self.head
-        method = head.method if method is None and head else (method or "")
-        target = head.target if target is None and head else (target or "")
+        if head is not None:
+            method, target = head.method, head.target
         resp = self.app.finish(resp, method, self.app.faults_for(target))
         resp.close = True
         self.head = None
@@ -249,6 +246,3 @@ class Connection(asyncio.Protocol):
         else:
             self.transport.close()
 
-
-class _Incomplete(Exception):
-    pass
