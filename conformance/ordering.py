@@ -1,8 +1,9 @@
 """The order the suite's tests run in: cheap deterministic probes first, long ones last.
 
 A broken server is reported within seconds (with --max-failures / -x the run stops
-there), and the command matrix runs before the tests that need jobs in many states, so
-the jobs it has proven untouched (`pool`) serve them instead of new ones. Within a tier
+there): single probes of every area first, then the probes and examples of the request
+rules, then the command matrix (848 commands), whose jobs proven untouched (`pool`) serve
+the DELETE gate instead of new ones, and the generated cases last. Within a tier
 pytest's own order stays, so the order is the same on every run and every machine.
 """
 
@@ -12,14 +13,14 @@ from __future__ import annotations
 # A successful DELETE voids every proof of the pool (pool.py), so the DELETEs the gate
 # allows come after the tests that live on proven jobs.
 TIERS = (
-    {("test_lifecycle", "*")},  # 848 commands, one result line per state
     {("test_near_misses", "test_near_miss_is_refused")},  # 94 probes that must be refused
-    {("test_commands", "test_command_is_required"),  # hypothesis: max_examples each
+    {("test_commands", "test_command_is_required"),  # hypothesis examples on one job each
      ("test_commands", "test_undocumented_command_is_refused"),
      ("test_commands", "test_wrong_types_are_refused"),
      ("test_headers", "test_chinese_app_user_id_is_refused"),
      ("test_headers", "test_plain_app_user_id_is_accepted"),
      ("test_robustness", "test_malformed_body_is_refused")},
+    {("test_lifecycle", "*")},  # 848 commands, one result line per state
     {("test_delete_gating", "test_delete_in_state")},  # the refused ones, then the allowed
     {("test_near_misses", "*")},  # noted, not judged: some DELETEs among them succeed
     {("test_properties", "*")},  # schemathesis' generated cases
