@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import sys
 from importlib import resources
 from pathlib import Path
@@ -74,6 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="departures from the lifecycle model (MOD-*, RSP-05) fail the run "
                      "instead of being reported as deviations")
     run.add_argument("-k", dest="select", help="run only tests matching this pytest expression")
+    run.add_argument("--max-failures", dest="max_failures", type=int, metavar="N",
+                     help="stop after N failing tests; the rest is reported not covered")
+    run.add_argument("-x", dest="max_failures", action="store_const", const=1,
+                     help="stop at the first failing test (--max-failures 1)")
+    run.add_argument("--workers", type=int, metavar="N",
+                     help="run the tests in N processes (default 1)")
+    run.add_argument("--shard", metavar="i/N",
+                     help="run the i-th of N parts of the tests; join the parts' report "
+                     "folders with `metastudio-conformance merge`")
     _target_options(commands.add_parser(
         "cleanup", help="delete the deletable jobs a cancelled run left behind"))
     serve = commands.add_parser("serve", help="run the bundled reference server",
@@ -82,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("report", help="build the HTML reports of a run",
                         add_help=False)
     commands.add_parser("requirements", help="list the requirements of the oracle")
+    commands.add_parser("merge", help="join the report folders of a run's shards",
+                        add_help=False)
     return parser
 
 
@@ -110,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         from metastudio_conformance.reference_server.__main__ import main as serve
 
         return serve(argv[1:])
+    if argv[:1] == ["merge"]:
+        from metastudio_conformance.merge import main as merge
+
+        return merge(argv[1:])
     if argv[:1] == ["report"]:  # every option belongs to the report builder
         from metastudio_conformance.reports.cli import main as report
 
@@ -200,17 +216,27 @@ def _run_pytest(run) -> int:
 
     settings = run.context.settings
     report_dir = settings.report_dir
+    # Emptied here, not by every worker (allure's --clean-alluredir) as the others write.
+    shutil.rmtree(report_dir / "allure-results", ignore_errors=True)
     arguments = [
         str(SUITE_DIR), "-c", os.devnull, "--rootdir", str(SUITE_DIR),
         "-p", "no:cacheprovider", "-q", "--tb=no", "-W", "ignore::DeprecationWarning",
+        # The suite judges with its own rules, not bare asserts: rewriting the modules of
+        # every installed pytest plugin (schemathesis, hypothesis, ...) would cost each
+        # process seconds where bytecode is not cached (PYTHONDONTWRITEBYTECODE, read-only).
+        "--assert=plain",
         "-W", "ignore::pytest.PytestAssertRewriteWarning",
         f"--hypothesis-seed={settings.seed}",
-        f"--alluredir={report_dir / 'allure-results'}", "--clean-alluredir",
+        f"--alluredir={report_dir / 'allure-results'}",
         f"--junitxml={report_dir / 'junit.xml'}",
     ]
     if run.context.selection:
         arguments += ["-k", run.context.selection]
-    return int(pytest.main(arguments, plugins=[run.plugin]))
+    if settings.max_failures:
+        arguments.append(f"--maxfail={settings.max_failures}")
+    if settings.workers > 1:
+        arguments += ["-n", str(settings.workers), "--dist", "worksteal"]
+    return int(pytest.main(arguments, plugins=run.plugins))
 
 
 def _exit_code(code: int, run) -> int:
@@ -218,7 +244,7 @@ def _exit_code(code: int, run) -> int:
     statuses = {row["status"] for row in rows.values()}
     if context.abort_reason:  # the run stopped itself (pytest says "interrupted" too)
         return _fail(EXIT_SUITE_ERROR, context.abort_reason)
-    if code == 2:  # pytest's "interrupted": Ctrl-C; the cleanup has already run
+    if code == 2 and not context.stopped:  # Ctrl-C (xdist says it of --max-failures too)
         return _fail(EXIT_INTERRUPTED, "interrupted; the jobs this run created and left "
                      "deletable were deleted")
     if "fail" in statuses:

@@ -53,6 +53,9 @@ class Settings:
     strict_model: bool = False  # model rules (MOD-*, RSP-05) fail the run, not only deviate
     tls_verify: bool | Path = True  # False, or a CA bundle for a private or self-signed CA
     client_cert: Path | None = None  # a PEM file with the client certificate and its key
+    max_failures: int | None = None  # stop after this many failing tests (-x: 1)
+    workers: int = 1  # test processes (pytest-xdist); 1: in this process
+    shard: str | None = None  # "i/N": this machine runs the i-th of N parts of the tests
     run_id: str | None = None  # tags what this run creates; set by the CLI
     bundled: bool = False  # the target is the reference server this run started
     suite_args: tuple[str, ...] = field(default=())
@@ -168,6 +171,8 @@ def validate(values: dict[str, Any]) -> Settings:
     if settings.tenant not in TENANTS:
         raise ConfigError(f"tenant must be one of {', '.join(TENANTS)}, not {settings.tenant!r}")
     _check_budgets(settings)
+    if settings.shard is not None:
+        settings = replace(settings, shard="{}/{}".format(*shard_of(settings.shard)))
     if settings.rate_limit is not None:
         _parse_rate(settings.rate_limit)
     if not settings.is_loopback:  # shared targets get conservative defaults
@@ -180,7 +185,8 @@ def validate(values: dict[str, Any]) -> Settings:
 # Budgets and counts that must be positive: zero, negative, NaN or infinite ones would
 # turn a run into nothing (every test not covered) or into one that never ends.
 # Each named as a person sets it (option, else variable).
-_POSITIVE_COUNTS = {"max_examples": "--max-examples", "max_live_jobs": "--max-live-jobs"}
+_POSITIVE_COUNTS = {"max_examples": "--max-examples", "max_live_jobs": "--max-live-jobs",
+                    "max_failures": "--max-failures", "workers": "--workers"}
 _POSITIVE_SECONDS = {"max_time": "--max-time", "request_timeout": "METASTUDIO_REQUEST_TIMEOUT"}
 
 
@@ -194,6 +200,14 @@ def _check_budgets(settings: Settings) -> None:
         if value is not None and not (math.isfinite(value) and value > 0):
             raise ConfigError(f"{name} ({given_as}) must be a positive number of seconds, "
                               f"not {value:g}")
+
+
+def shard_of(text: str) -> tuple[int, int]:
+    """(i, N) of a shard given as "i/N", 1 <= i <= N."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(text))
+    if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
+        raise ConfigError(f"shard {text!r} is not like 1/3 (the i-th of N parts, 1 <= i <= N)")
+    return int(match.group(1)), int(match.group(2))
 
 
 def _parse_rate(text: str) -> float:
@@ -217,7 +231,7 @@ def _coerce(key: str, value: Any) -> Any:
     try:
         if key == "seed":
             return int(value)
-        if key in ("max_examples", "max_live_jobs"):
+        if key in ("max_examples", "max_live_jobs", "max_failures", "workers"):
             return int(value)
         if key == "request_timeout":
             return float(value)

@@ -25,7 +25,7 @@ from metastudio_conformance.results import Recorder
 # from the environment or the profile again, never from this line).
 REPLAYED = ("target", "project_id", "tenant", "na_project_id", "other_project_id",
             "profile", "model", "inventory", "max_examples", "max_time", "allow_writes",
-            "strict_model", "report_dir")
+            "strict_model", "report_dir", "max_failures", "workers", "shard")
 
 
 @dataclass
@@ -46,6 +46,9 @@ class RunContext:
     deviations: list[Violation] = field(default_factory=list)  # of the test running now
     observed: list[Violation] = field(default_factory=list)  # ERR-02 seen by the client, now
     abort_reason: str | None = None  # credentials refused mid-run: nothing more to test
+    stopped: str | None = None  # why the run stopped before its last test (--max-failures)
+    cleanup_elsewhere: int = 0  # cleanup requests of the run's workers (`workers`)
+    jobs_elsewhere: dict[str, int] = field(default_factory=dict)  # and their jobs
     matrices: dict[str, list[dict]] = field(default_factory=dict)  # see note()
 
     @classmethod

@@ -63,8 +63,8 @@ class ConformancePlugin:
     def pytest_deselected(self, items) -> None:
         """A test left out by `-k` is disabled by configuration, not merely not covered."""
         for item in items:
-            for rid in marks_of(item).claims:
-                self.context.recorder.add(rid, "disabled", item.nodeid,
+            self.context.recorder.not_run(item.nodeid, marks_of(item).claims, "disabled",
+                                          "deselected",
                                           f"deselected by -k {self.context.selection!r}")
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from metastudio_conformance import config as run_config
-from metastudio_conformance import runner, target
+from metastudio_conformance import runner, target, workers
 from metastudio_conformance.plugin import ConformancePlugin
 
 # The CLI's options of `run`: (flag, Settings field, help).
@@ -40,6 +40,8 @@ OPTIONS = (
     ("--max-live-jobs", "max_live_jobs", "jobs of this run alive at once per project"),
     ("--tls-verify", "tls_verify", "true, false, or a CA bundle's path"),
     ("--client-cert", "client_cert", "client certificate and key (PEM) for mutual TLS"),
+    ("--shard", "shard", "i/N: run the i-th of N parts of the tests (merge them with "
+     "metastudio-conformance merge)"),
 )
 FLAGS = (
     ("--no-control", "control", False, "never use the test-control interface"),
@@ -60,12 +62,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    if workers.configure_worker(config):
+        return  # an xdist worker of a run: the controller started the run
     cli_run = any(isinstance(plugin, ConformancePlugin)
                   for plugin in config.pluginmanager.get_plugins())
     if cli_run or not _collects_suite(config):
         return  # the CLI runs this session, or it is not a conformance run at all
     given = {dest: config.getoption(f"msc_{dest}") for _, dest, *_ in OPTIONS + FLAGS}
     selection = config.getoption("keyword") or None
+    processes = config.getoption("numprocesses", None)  # pytest-xdist's -n
+    if isinstance(processes, int) and processes > 1:
+        given["workers"] = processes
     try:
         settings = runner.finalize(run_config.resolve(given))
         run = runner.open_run(settings, given, selection)
@@ -76,7 +83,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(lambda: run.__exit__(None, None, None))
     if config.getoption("hypothesis_seed", None) is None:
         config.option.hypothesis_seed = str(settings.seed)
-    config.pluginmanager.register(opened.plugin, ConformancePlugin.name)
+    if settings.max_failures and not config.option.maxfail:  # from the profile or variable
+        config.option.maxfail = settings.max_failures
+    for plugin in opened.plugins:
+        config.pluginmanager.register(plugin, plugin.name)
 
 
 

@@ -25,16 +25,33 @@ from metastudio_conformance import checks, contract, requirements
 from metastudio_conformance.outcomes import AMBIENT, RunAborted, SuiteError, skip_status
 
 RANK = {"fail": 5, "error": 4, "deviation": 3, "pass": 2, "not-covered": 1, "disabled": 0}
-RESULTS_VERSION = 2
+RESULTS_VERSION = 3
 
 
 class Recorder:
-    def __init__(self) -> None:
-        self.outcomes: dict[str, list[tuple[str, str, str]]] = {}
-        self.tests: list[dict[str, Any]] = []
+    """Every test's record (`results.json` `tests`); the outcomes per requirement are read
+    from them, so records from other processes or shards (`combine`) count the same."""
 
-    def add(self, rid: str, status: str, nodeid: str, evidence: str) -> None:
-        self.outcomes.setdefault(rid, []).append((status, nodeid, evidence))
+    def __init__(self, tests: list[dict[str, Any]] | None = None) -> None:
+        self.tests: list[dict[str, Any]] = list(tests or [])
+
+    @property
+    def outcomes(self) -> dict[str, list[tuple[str, str, str]]]:
+        """(status, test id, evidence) per requirement, in the order the tests ended."""
+        found: dict[str, list[tuple[str, str, str]]] = {}
+        for test in self.tests:
+            evidence = test.get("evidence") or {}
+            for rid, status in test["by_requirement"].items():
+                found.setdefault(rid, []).append((status, test["id"], evidence.get(rid, "")))
+        return found
+
+    def not_run(self, nodeid: str, claims: list[str], status: str, outcome: str,
+                reason: str) -> None:
+        """A test that did not run here: deselected, in another shard, or the run stopped."""
+        self.tests.append({"id": nodeid, "requirements": claims, "status": status,
+                           "outcome": outcome, "reason": reason, "seconds": 0.0,
+                           "requests": 0, "by_requirement": dict.fromkeys(claims, status),
+                           "evidence": dict.fromkeys(claims, reason)})
 
     def record(self, nodeid: str, marks: Marks, report, excinfo, deviations=(),
                seconds: float = 0.0, requests_sent: int = 0,
@@ -54,8 +71,6 @@ class Recorder:
         else:
             found = classify(error, marks)
         found = _with_deviations(found, deviations, marks)
-        for rid, status, evidence in found:
-            self.add(rid, status, nodeid, evidence)
         self.tests.append(_test_record(nodeid, marks, report, found, seconds, requests_sent))
         return found
 
@@ -134,14 +149,21 @@ def _with_deviations(found, deviations, marks: Marks):
 
 
 def _test_record(nodeid, marks, report, found, seconds, requests_sent) -> dict[str, Any]:
-    statuses = {rid: status for rid, status, _ in found}
+    statuses: dict[str, str] = {}
+    evidence: dict[str, str] = {}
+    for rid, state, text in found:  # the worst status of each requirement, with its texts
+        if rid not in statuses or RANK[state] > RANK[statuses[rid]]:
+            statuses[rid] = state
+            evidence.pop(rid, None)
+        if text and state == statuses[rid]:
+            evidence[rid] = f"{evidence[rid]}\n\n{text}" if rid in evidence else text
     status = max(statuses.values(), key=RANK.__getitem__) if statuses else "error"
     reasons = [f"{rid}: {text.splitlines()[0]}" for rid, state, text in found
                if state != "pass" and text]
     return {"id": nodeid, "requirements": marks.claims, "status": status,
             "outcome": report.outcome, "reason": "; ".join(reasons)[:2000],
             "seconds": round(seconds, 3), "requests": requests_sent,
-            "by_requirement": statuses}
+            "by_requirement": statuses, "evidence": evidence}
 
 
 def _skip_reason(report, error: BaseException | None) -> str:
@@ -180,10 +202,17 @@ def _first_lines(error: BaseException, limit: int = 60) -> str:
 
 
 def write(path: Path, rows: dict[str, dict], context) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document(rows, context), indent=2, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+
+
+def document(rows: dict[str, dict], context) -> dict[str, Any]:
+    """The results document of a run, or of one worker's part of it (`workers`)."""
     from metastudio_conformance import __version__
 
     settings = context.settings
-    document = {
+    return {
         "results_version": RESULTS_VERSION,
         "suite_version": __version__,
         "spec_sha256": contract.spec_sha256(),
@@ -192,14 +221,18 @@ def write(path: Path, rows: dict[str, dict], context) -> None:
         "max_examples": settings.max_examples,
         "strict": context.strict,
         "selection": context.selection,
+        "shard": settings.shard,
+        "workers": settings.workers,
         "replay": context.replay,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(context.started_wall)),
         "duration_s": round(time.time() - context.started_wall, 2),
         "requests_sent": context.test_requests,
-        "cleanup_requests": context.requests_sent - context.test_requests,
+        "cleanup_requests": (context.requests_sent - context.test_requests
+                             + context.cleanup_elsewhere),
         "first_failure": context.first_failure,
         "aborted": context.abort_reason,
-        "jobs": context.job_counts(),
+        "stopped": context.stopped,
+        "jobs": _jobs(context),
         "requests_per_requirement": requests_per_requirement(context.recorder.tests),
         "target": {
             "url": settings.target,
@@ -211,8 +244,12 @@ def write(path: Path, rows: dict[str, dict], context) -> None:
         "tests": context.recorder.tests,
         "matrices": context.matrices,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _jobs(context) -> dict[str, int]:
+    """The run's jobs, its workers' included (`combine.absorb`)."""
+    counts = context.job_counts()
+    return {key: value + context.jobs_elsewhere.get(key, 0) for key, value in counts.items()}
 
 
 def requests_per_requirement(tests: list[dict]) -> dict[str, int]:

@@ -22,6 +22,8 @@ from metastudio_conformance import redact, results, target
 from metastudio_conformance.config import Settings
 from metastudio_conformance.context import RunContext
 from metastudio_conformance.plugin import ConformancePlugin
+from metastudio_conformance.scope import ScopePlugin
+from metastudio_conformance.workers import ControllerPlugin
 
 
 @dataclass
@@ -30,6 +32,13 @@ class Run:
     plugin: ConformancePlugin
     redactor: redact.Redactor
     rows: dict = field(default_factory=dict)  # per requirement, once the run is over
+    scope: ScopePlugin | None = None
+    controller: ControllerPlugin | None = None
+
+    @property
+    def plugins(self) -> list:
+        """What pytest needs of this run: the hooks, which tests run, and the workers."""
+        return [self.plugin, self.scope, self.controller]
 
 
 def finalize(settings: Settings) -> Settings:
@@ -58,8 +67,10 @@ def open_run(settings: Settings, given: dict | None = None,
     with _target(settings, report_dir) as settings:
         target.preflight(settings)
         context.settings = settings
+        scope = ScopePlugin(context)
         run = Run(context, ConformancePlugin(context), redact.Redactor([settings.token,
-                                                                        settings.sk]))
+                                                                        settings.sk]),
+                  scope=scope, controller=ControllerPlugin(context, scope))
         print(f"run id: {settings.run_id} (cleanup: metastudio-conformance cleanup "
               f"--run-id {settings.run_id}); seed {settings.seed}", file=sys.stderr)
         try:
@@ -68,7 +79,7 @@ def open_run(settings: Settings, given: dict | None = None,
             context.cleanup()  # also after Ctrl-C or a crash: delete what the run created
             run.rows = context.recorder.summary()
             results.write(report_dir / "results.json", run.rows, context)
-            _write_reports(report_dir)
+            write_reports(report_dir)
             run.redactor.scrub_tree(report_dir)
 
 
@@ -78,7 +89,7 @@ def _target(settings: Settings, report_dir):
     return target.reference_server(settings, log_path=report_dir / "reference-server.log")
 
 
-def _write_reports(report_dir) -> None:
+def write_reports(report_dir) -> None:
     """Allure environment and the conformance report; a failure here never fails the run."""
     from metastudio_conformance.reports import allure_extras
     from metastudio_conformance.reports import conformance as conformance_report

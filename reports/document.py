@@ -152,4 +152,20 @@ def run_facts(document: dict[str, Any], target: dict[str, str]) -> list[tuple[st
         ("Suite version", str(document.get("suite_version", ""))),
         ("Spec SHA-256", str(document.get("spec_sha256", ""))),
         ("Seed", str(document.get("seed", ""))),
+        *_parts(document),
     ]
+
+
+def _parts(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """How the run was split, when it was: a shard, a merge of shards, workers."""
+    facts = []
+    if document.get("shard"):
+        facts.append(("Shard", f"{document['shard']} (the other shards' tests are not "
+                      "covered here)"))
+    if document.get("shards"):
+        facts.append(("Shards merged", ", ".join(map(str, document["shards"]))))
+    if isinstance(document.get("workers"), int) and document["workers"] > 1:
+        facts.append(("Workers", str(document["workers"])))
+    if document.get("stopped"):
+        facts.append(("Stopped early", str(document["stopped"])))
+    return facts

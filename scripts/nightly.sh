@@ -11,6 +11,8 @@
 #   NIGHTLY_HISTORY      Allure history kept between runs  (default reports/history/allure-history.jsonl)
 #   NIGHTLY_PUBLISH_DIR  folder to publish                 (default reports/site)
 #   METASTUDIO_CLI       the CLI to use  (default .venv/bin/metastudio-conformance, else PATH)
+#   NIGHTLY_SHARDS_DIR   a folder of shards' report folders (`run --shard i/N`): merge them
+#                        (`metastudio-conformance merge`) instead of running the suite
 # Arguments are passed to `run`, e.g. scripts/nightly.sh --max-examples 100.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
@@ -32,8 +34,13 @@ for old in results.json conformance.md conformance.html junit.xml html allure-re
   rm -rf -- "${report_dir:?}/$old"
 done
 
-echo "nightly: $cli run --report-dir $report_dir $*"
-"$cli" run --report-dir "$report_dir" "$@"
+if [ -n "${NIGHTLY_SHARDS_DIR:-}" ]; then
+  echo "nightly: $cli merge $NIGHTLY_SHARDS_DIR/*/ --report-dir $report_dir"
+  "$cli" merge "$NIGHTLY_SHARDS_DIR"/*/ --report-dir "$report_dir"
+else
+  echo "nightly: $cli run --report-dir $report_dir $*"
+  "$cli" run --report-dir "$report_dir" "$@"
+fi
 run_code=$?
 echo "nightly: run exited with $run_code"
 

@@ -1,0 +1,217 @@
+"""`metastudio-conformance merge DIR... --report-dir OUT`: one run from its shards.
+
+Each DIR is the report folder of one `run --shard i/N` of the same run (suite version,
+spec, seed, examples, selection, strictness, project). The merge joins the test records
+(`combine.absorb`, as the controller of `--workers` joins its workers), recomputes each
+requirement's status from them (fail and error beat pass, pass beats not covered), and
+writes one report folder: results.json, conformance.md/html, junit.xml and
+allure-results, which `metastudio-conformance report --history` turns into the Allure
+report with its history. Exit codes: those of `run` for the merged verdict (0, 1, 4, 5);
+2 for unusable input (a missing folder, no results.json, shards of different runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import shutil
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from metastudio_conformance import __version__, combine
+from metastudio_conformance.config import shard_of
+from metastudio_conformance.reports import document as doc
+from metastudio_conformance.results import Recorder, requests_per_requirement, table
+
+PROG = "metastudio-conformance merge"
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_SUITE_ERROR, EXIT_NOTHING_TESTED = 0, 1, 2, 4, 5
+# What must be the same in every shard of one run.
+SAME = ("results_version", "suite_version", "spec_sha256", "seed", "max_examples", "strict",
+        "selection")
+
+
+class MergeError(Exception):
+    """Shards that cannot be joined; the message is one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{PROG}: error: {message}\n")
+
+
+def main(argv: list[str]) -> int:
+    parser = _Parser(prog=PROG, description=__doc__.splitlines()[0].replace("`", ""))
+    parser.add_argument("folders", nargs="+", metavar="DIR",
+                        help="report folders of the shards (run --shard i/N --report-dir DIR)")
+    parser.add_argument("--report-dir", dest="report_dir", default="reports/latest",
+                        help="where the merged reports go (default reports/latest)")
+    args = parser.parse_args(argv)
+    out = Path(args.report_dir)
+    try:
+        shards = load_shards([Path(folder) for folder in args.folders], out)
+        document = merge(shards, out)
+    except MergeError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    write(out, document, [folder for folder, _ in shards])
+    return verdict(document)
+
+
+def load_shards(folders: list[Path], out: Path) -> list[tuple[Path, dict]]:
+    """(folder, results document) of each shard, in shard order, checked to be one run."""
+    shards = []
+    for folder in folders:
+        if not folder.is_dir():
+            raise MergeError(f"{folder} is not a folder")
+        if folder.resolve() == out.resolve():
+            raise MergeError(f"--report-dir {out} is one of the shards; give a new folder")
+        try:
+            document = doc.load(folder)
+        except doc.ReportError as exc:
+            raise MergeError(f"{exc} (not a report folder of a run)") from None
+        if not document.get("shard"):
+            raise MergeError(f"{folder} is not a shard's report folder (its run had no "
+                             "--shard i/N)")
+        shards.append((folder, document))
+    shards.sort(key=lambda shard: shard_of(shard[1]["shard"]))
+    _check_one_run(shards)
+    return shards
+
+
+def _check_one_run(shards: list[tuple[Path, dict]]) -> None:
+    (first, base), others = shards[0], shards[1:]
+    for folder, document in others:
+        for key in SAME:
+            if document.get(key) != base.get(key):
+                raise MergeError(f"{first} and {folder} are not shards of one run: {key} "
+                                 f"{base.get(key)!r} vs {document.get(key)!r}")
+        if not _same_target(base.get("target") or {}, document.get("target") or {}):
+            raise MergeError(f"{first} and {folder} are not shards of one run: they tested "
+                             "different targets or projects")
+        if {t["id"] for t in document["tests"]} != {t["id"] for t in base["tests"]}:
+            raise MergeError(f"{first} and {folder} are not shards of one run: they "
+                             "collected different tests")
+    if base.get("suite_version") != __version__:
+        raise MergeError(f"the shards were made by suite {base.get('suite_version')}, this is "
+                         f"{__version__}: merge them with the version that made them")
+    numbers = [shard_of(document["shard"]) for _, document in shards]
+    count = numbers[0][1]
+    if any(n != count for _, n in numbers):
+        raise MergeError("the shards split the tests differently: "
+                         + ", ".join(document["shard"] for _, document in shards))
+    indices = [i for i, _ in numbers]
+    if len(set(indices)) != len(indices):
+        raise MergeError("a shard is given twice: " + ", ".join(d["shard"] for _, d in shards))
+    missing = sorted(set(range(1, count + 1)) - set(indices))
+    if missing:
+        raise MergeError(f"shard(s) {', '.join(f'{i}/{count}' for i in missing)} missing")
+
+
+def _same_target(one: dict, other: dict) -> bool:
+    """Same URL, project and tenant; for loopback servers (the bundled one starts on a
+    port and with a project of its own on each machine) the tenant alone."""
+    if all(_is_loopback(block.get("url")) for block in (one, other)):
+        return one.get("tenant") == other.get("tenant")
+    keys = ("url", "project_id", "tenant")
+    return [one.get(key) for key in keys] == [other.get(key) for key in keys]
+
+
+def _is_loopback(url) -> bool:
+    from metastudio_conformance.config import Settings
+
+    return not url or Settings(target=str(url)).is_loopback
+
+
+def merge(shards: list[tuple[Path, dict]], out: Path) -> dict:
+    """The results document of the whole run."""
+    tally = combine.Tally()
+    for _, document in shards:
+        combine.absorb(tally, document)
+    documents = [document for _, document in shards]
+    merged = dict(documents[0])
+    merged.update(
+        run_id=", ".join(d["run_id"] for d in documents if d.get("run_id")),
+        shard=None, shards=[d["shard"] for d in documents],
+        workers=max(d.get("workers") or 1 for d in documents),
+        replay=_replay(documents[0].get("replay"), out),
+        started=min(d["started"] for d in documents),
+        duration_s=max(d.get("duration_s") or 0 for d in documents),
+        requests_sent=tally.test_requests, cleanup_requests=tally.cleanup_elsewhere,
+        jobs=tally.jobs_elsewhere,
+        requests_per_requirement=requests_per_requirement(tally.recorder.tests),
+        first_failure=tally.first_failure, aborted=tally.abort_reason, stopped=tally.stopped,
+        requirements=list(Recorder(tally.recorder.tests).summary().values()),
+        tests=tally.recorder.tests, matrices=tally.matrices)
+    return merged
+
+
+def _replay(replay: str | None, out: Path) -> str | None:
+    """The replay of the whole run: the shard's command without its --shard, reporting
+    where the merge did."""
+    if not replay:
+        return replay
+    words = shlex.split(replay)
+    for option in ("--shard", "--report-dir"):
+        if option in words:
+            at = words.index(option)
+            del words[at:at + 2]
+    return shlex.join([*words, "--report-dir", str(out)])
+
+
+def write(out: Path, document: dict, folders: list[Path]) -> None:
+    import json
+
+    from metastudio_conformance.runner import write_reports
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / doc.RESULTS_FILE).write_text(json.dumps(document, indent=2, ensure_ascii=False)
+                                        + "\n", encoding="utf-8")
+    _join_junit([folder / "junit.xml" for folder in folders], out / "junit.xml")
+    allure = out / "allure-results"
+    shutil.rmtree(allure, ignore_errors=True)
+    allure.mkdir()
+    for folder in folders:  # result files are named by UUID: no two shards share one
+        for path in sorted((folder / "allure-results").glob("*")):
+            if path.is_file() and path.name != "environment.properties":
+                shutil.copy2(path, allure / path.name)
+    write_reports(out)  # environment, conformance.md/html, labels and JUnit properties
+
+
+def _join_junit(paths: list[Path], out: Path) -> None:
+    """One testsuite with every shard's testcases; its counts are their sums."""
+    trees = [ET.parse(path) for path in paths if path.is_file()]
+    if not trees:
+        return
+    root = trees[0].getroot()
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    for tree in trees[1:]:
+        for other in tree.getroot().iter("testsuite"):
+            for key in ("tests", "errors", "failures", "skipped"):
+                suite.set(key, str(int(suite.get(key, 0)) + int(other.get(key, 0))))
+            suite.set("time", f"{float(suite.get('time', 0)) + float(other.get('time', 0)):.3f}")
+            suite.extend(other.findall("testcase"))
+    trees[0].write(out, encoding="utf-8", xml_declaration=True)
+
+
+def verdict(document: dict) -> int:
+    """The merged run's exit code, as `run` gives it."""
+    rows = {row["id"]: row for row in document["requirements"]}
+    print(table(rows))
+    statuses = {row["status"] for row in rows.values()}
+    if document.get("aborted"):
+        print(f"{PROG}: a shard stopped early: {document['aborted']}", file=sys.stderr)
+        return EXIT_SUITE_ERROR
+    if "fail" in statuses:
+        failed = ", ".join(rid for rid, row in rows.items() if row["status"] == "fail")
+        print(f"conformance failures: {failed}", file=sys.stderr)
+        print(f"replay: {document.get('replay')}", file=sys.stderr)
+        return EXIT_FAIL
+    if "error" in statuses:
+        print(f"{PROG}: the suite could not complete; see results.json", file=sys.stderr)
+        return EXIT_SUITE_ERROR
+    if not any(row["status"] == "pass" for row in rows.values()
+               if row.get("kind") == "documented"):
+        print(f"{PROG}: no documented requirement was tested", file=sys.stderr)
+        return EXIT_NOTHING_TESTED
+    return EXIT_OK

@@ -1,0 +1,132 @@
+"""Parallel workers (`--workers N`: pytest-xdist `-n N`): each worker is one part of one run.
+
+The controller hands every worker the run's settings, the start of its one time budget
+and the run's start (for `first_failure`); a worker builds its own RunContext, job
+factories and HTTP session, cleans up the jobs it created, and sends back its part: a
+results document (`results.document`) with the tests it collected. The controller absorbs
+the parts (`combine.absorb`, as `merge` absorbs shards), so the console, `results.json`,
+JUnit and Allure come out as one run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+import requests
+
+from metastudio_conformance import combine, results
+from metastudio_conformance.config import Settings
+from metastudio_conformance.context import RunContext
+from metastudio_conformance.scope import ScopePlugin
+
+KEY = "metastudio_conformance"  # in xdist's workerinput and workeroutput
+PATHS = ("model", "inventory", "report_dir", "client_cert")
+
+
+class ControllerPlugin:
+    """In the process that started the workers; xdist's hooks fire only under `-n`."""
+
+    name = "metastudio-conformance-controller"
+
+    def __init__(self, context: RunContext, scope: ScopePlugin) -> None:
+        self.context, self.scope = context, scope
+        self.started_wall: float | None = None
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node) -> None:
+        context = self.context
+        if self.started_wall is None:  # the budget starts with the first worker, once
+            self.started_wall = time.time()
+            context.started = time.monotonic()
+        node.workerinput[KEY] = json.dumps({
+            "settings": dump(context.settings), "given": context.given,
+            "selection": context.selection, "started_wall": self.started_wall,
+            "created_wall": time.time() - (time.monotonic() - context.created)})
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error) -> None:
+        raw = getattr(node, "workeroutput", {}).get(KEY)
+        if raw is None:  # a worker that crashed: its tests end as not run
+            return
+        part = json.loads(raw)
+        combine.absorb(self.context, part)
+        for nodeid, claims in part["collected"]:
+            self.scope.collected.setdefault(nodeid, claims)
+
+    def pytest_sessionfinish(self) -> None:
+        """The bundled server is reset once, after every worker (`RunContext.cleanup`)."""
+        context = self.context
+        if self.started_wall is not None and context.settings.bundled and not context.factories:
+            session = requests.Session()
+            session.hooks["response"].append(context.count)
+            context.factory(context.client(session))
+
+
+class WorkerPlugin:
+    name = "metastudio-conformance-worker"
+
+    def __init__(self, context: RunContext, scope: ScopePlugin, started_wall: float) -> None:
+        self.context, self.scope, self.started_wall = context, scope, started_wall
+
+    @pytest.hookimpl(trylast=True)  # after ConformancePlugin starts a budget of its own
+    def pytest_collection_finish(self, session) -> None:
+        self.context.started = _monotonic(self.started_wall)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session) -> None:
+        context = self.context
+        context.cleanup(reset_bundled=False)  # its jobs; the bundled server: the controller
+        part = results.document({}, context)
+        part["collected"] = list(self.scope.collected.items())
+        session.config.workeroutput[KEY] = json.dumps(part)
+
+
+def configure_worker(config: pytest.Config) -> bool:
+    """In an xdist worker of a conformance run: set up its part of the run."""
+    from metastudio_conformance.plugin import ConformancePlugin
+
+    raw = getattr(config, "workerinput", {}).get(KEY)
+    if raw is None:
+        return False
+    data = json.loads(raw)
+    context = RunContext.build(load(data["settings"]), data["given"], data["selection"])
+    context.created = _monotonic(data["created_wall"])
+    scope = ScopePlugin(context, worker=True)
+    for plugin in (ConformancePlugin(context), scope,
+                   WorkerPlugin(context, scope, data["started_wall"])):
+        config.pluginmanager.register(plugin, plugin.name)
+    if config.getoption("hypothesis_seed", None) is None:
+        config.option.hypothesis_seed = str(context.settings.seed)
+    return True
+
+
+def dump(settings: Settings) -> dict:
+    """Settings as JSON for a worker (a local process: its secrets go over a pipe)."""
+    data = {}
+    for item in fields(settings):
+        value = getattr(settings, item.name)
+        data[item.name] = str(value) if isinstance(value, Path) else (
+            list(value) if isinstance(value, tuple) else value)
+    data["tls_verify"] = settings.tls_verify if isinstance(settings.tls_verify, bool) else {
+        "ca_bundle": str(settings.tls_verify)}
+    return data
+
+
+def load(data: dict) -> Settings:
+    values = dict(data)
+    for name in PATHS:
+        if values.get(name) is not None:
+            values[name] = Path(values[name])
+    if isinstance(values.get("tls_verify"), dict):
+        values["tls_verify"] = Path(values["tls_verify"]["ca_bundle"])
+    values["suite_args"] = tuple(values.get("suite_args") or ())
+    return Settings(**values)
+
+
+def _monotonic(wall: float) -> float:
+    """This process's monotonic time of a wall-clock instant of the controller's."""
+    return time.monotonic() - (time.time() - wall)
