@@ -1,17 +1,21 @@
-"""All of the suite's performance figures, side by side in one sitting, into one table.
+"""All of the suite's performance figures, side by side in one sitting.
 
-    .venv/bin/python bench/run.py [--rounds 3] [--skip requests,kill,workers,server]
+    .venv/bin/python bench/run.py [--rounds 3] [--peer OTHER_CLI] [--skip kill,workers,...]
 
-1. Requests: the default run (`metastudio-conformance run --seed 1`) against the bundled
-   server: requests, cleanup requests, jobs, requests per requirement (results.json).
-2. Time to the first failure: `bench/kill_matrix.py`, ours against plain schemathesis on
-   every fault, one after the other for each fault.
-3. Workers: a deep run (`--max-examples 200`) on `--workers 1` and `--workers 2`,
-   alternated, medians of the wall time.
-4. The reference server against Stoplight Prism at 16 clients (`bench/server_throughput.py`).
+1. requests: the default run (`metastudio-conformance run --seed 1`, bundled server) and
+   `--max-examples 10`: requests, cleanup requests, jobs made and reused, wall seconds;
+   with `--peer` the same runs of another installed version, alternated (the version
+   before issue 12, say: `pip install` it into a venv of its own).
+2. workers: a deep run (`--max-examples 200`) on `--workers 1` and `--workers 2`,
+   alternated; median wall seconds and the speed-up.
+3. server: the reference server against Stoplight Prism at 16 clients
+   (`bench/server_throughput.py`).
+4. kill: `bench/kill_matrix.py`, ours against plain schemathesis on every fault: caught,
+   and the time to the first failure (rewrites docs/kill-matrix.md; about 25 minutes).
 
-Benchmarks, not tests: nothing here passes or fails; the figures go to docs/performance.md
-with the command, the machine and the date.
+Benchmarks, not tests: nothing passes or fails. The figures replace the part of
+docs/performance.md between its `bench:begin` and `bench:end` markers, with the command,
+the machine and the date.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-CLI = str(BIN / "metastudio-conformance")
+CLI = str(Path(sys.executable).parent / "metastudio-conformance")
+DOC = ROOT / "docs" / "performance.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+PARTS = ("requests", "workers", "server", "kill")
 
 
 def _load(name: str):
@@ -40,38 +46,84 @@ def _load(name: str):
     return module
 
 
-def default_run(seed: int = 1) -> dict:
-    """The default run's request figures, from its results.json."""
+def one_run(cli: str, *options: str) -> dict:
+    """One run of `cli run --seed 1 OPTIONS` on the bundled server: its figures."""
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([CLI, "run", "--seed", str(seed), "--report-dir", tmp],
-                       capture_output=True, text=True, check=False, timeout=1800)
-        results = json.loads((Path(tmp) / "results.json").read_text())
-    statuses = {r["id"]: r["status"] for r in results["requirements"]}
-    total = results["requests_sent"] + results["cleanup_requests"]
-    return {"requests": total, "cleanup": results["cleanup_requests"],
-            "jobs": results.get("jobs"), "passed": sum(s == "pass" for s in statuses.values()),
-            "requirements": len(statuses),
-            "per_requirement": results.get("requests_per_requirement", {})}
+        started = time.monotonic()
+        done = subprocess.run([cli, "run", "--seed", "1", *options, "--report-dir", tmp],
+                              capture_output=True, text=True, check=False, timeout=3600)
+        wall = time.monotonic() - started
+        path = Path(tmp) / "results.json"
+        if not path.exists():
+            return {"error": f"{cli} exited {done.returncode}: {done.stderr.strip()[-300:]}"}
+        results = json.loads(path.read_text())
+    statuses = [r["status"] for r in results["requirements"]]
+    return {"exit": done.returncode, "wall": wall,
+            "requests": results["requests_sent"] + results["cleanup_requests"],
+            "cleanup": results["cleanup_requests"], "jobs": results.get("jobs"),
+            "passed": statuses.count("pass"), "requirements": len(statuses)}
 
 
-def workers(rounds: int, examples: int = 200, seed: int = 1) -> dict:
-    """Wall seconds of a deep run on 1 and on 2 workers, alternated."""
-    times: dict[int, list[float]] = {1: [], 2: []}
+def alternated(commands: dict[str, tuple], rounds: int) -> dict[str, list[dict]]:
+    """Each command once per round, in turn, so a drift of the machine hits all alike."""
+    runs: dict[str, list[dict]] = {name: [] for name in commands}
     for _ in range(rounds):
-        for count in (1, 2):
-            with tempfile.TemporaryDirectory() as tmp:
-                started = time.monotonic()
-                done = subprocess.run(
-                    [CLI, "run", "--seed", str(seed), "--max-examples", str(examples),
-                     "--workers", str(count), "--report-dir", tmp],
-                    capture_output=True, text=True, check=False, timeout=3600)
-                if done.returncode != 0:
-                    return {"error": f"--workers {count} exited {done.returncode}: "
-                                     f"{done.stderr.strip()[-300:]}"}
-                times[count].append(time.monotonic() - started)
-    one, two = statistics.median(times[1]), statistics.median(times[2])
-    return {"one": round(one, 1), "two": round(two, 1), "speedup": round(one / two, 2),
-            "rounds": rounds, "examples": examples}
+        for name, (cli, *options) in commands.items():
+            runs[name].append(one_run(cli, *options))
+    return runs
+
+
+def _median(runs: list[dict], key: str) -> float:
+    return statistics.median(run[key] for run in runs)
+
+
+def requests_table(rounds: int, peer: str | None) -> list[str]:
+    versions = {"this version": CLI, **({"peer": peer} if peer else {})}
+    commands = {(version, examples): (cli, *(["--max-examples", "10"] if examples == 10
+                                            else []))
+                for version, cli in versions.items() for examples in (40, 10)}
+    runs = alternated(commands, rounds)
+    lines = ["| version | examples | requests | of them cleanup | jobs made / reused | "
+             "requirements passed | wall s (median) |", "|---|---|---|---|---|---|---|"]
+    for (version, examples), results in runs.items():
+        if any("error" in run for run in results):
+            lines.append(f"| {version} | {examples} | {results[0].get('error')} |||||")
+            continue
+        last = results[-1]
+        jobs = last["jobs"] or {}
+        share = 100 * last["cleanup"] / max(last["requests"], 1)
+        lines.append(f"| {version} | {examples} | {last['requests']} | {last['cleanup']} "
+                     f"({share:.1f} %) | {jobs.get('made', '-')} / {jobs.get('reused', '-')} | "
+                     f"{last['passed']} of {last['requirements']} | "
+                     f"{_median(results, 'wall'):.1f} |")
+    return lines
+
+
+def workers_table(rounds: int) -> list[str]:
+    runs = alternated({count: (CLI, "--max-examples", "200", "--workers", str(count))
+                       for count in (1, 2)}, rounds)
+    if any("error" in run for results in runs.values() for run in results):
+        return [f"Workers: {next(r['error'] for rs in runs.values() for r in rs if 'error' in r)}"]
+    one, two = _median(runs[1], "wall"), _median(runs[2], "wall")
+    walls = {count: ", ".join(f"{run['wall']:.1f}" for run in results)
+             for count, results in runs.items()}
+    return ["| deep run (`--max-examples 200`) | wall s, median | runs |", "|---|---|---|",
+            f"| `--workers 1` | {one:.1f} | {walls[1]} |",
+            f"| `--workers 2` | {two:.1f} | {walls[2]} |", "",
+            f"Speed-up on 2 workers: **{one / two:.2f}x** (median of {rounds}, alternated)."]
+
+
+def kill_lines(run: bool) -> list[str]:
+    """The kill matrix's summary; made now, or (skipped) read from its last sitting."""
+    out = ROOT / "docs" / "kill-matrix.md"
+    if run:
+        subprocess.run([sys.executable, str(ROOT / "bench" / "kill_matrix.py"), "--out",
+                        str(out)], check=False)
+    lines = out.read_text().splitlines()
+    made = next((line for line in lines if line.startswith("Made by")), "")
+    summary = [line for line in lines if line.startswith(("Detected:", "Where both detect"))]
+    sitting = "made in this sitting" if run else f"from its own sitting: {made}"
+    return [*summary, "", f"Per fault: [`kill-matrix.md`](kill-matrix.md), {sitting}"]
 
 
 def machine() -> str:
@@ -84,40 +136,35 @@ def machine() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--skip", default="", help="comma-separated: requests,kill,workers,server")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance-figures.md")
+    parser.add_argument("--peer", help="another version's metastudio-conformance, side by side")
+    parser.add_argument("--skip", default="", help=f"comma-separated, of {', '.join(PARTS)}")
+    parser.add_argument("--out", type=Path, default=DOC)
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
-    lines = [f"Measured by `.venv/bin/python bench/run.py --rounds {args.rounds}"
-             + (f" --skip {args.skip}" if skip else "") + f"` on {time.strftime('%Y-%m-%d')}, "
+    command = " ".join(["bench/run.py", "--rounds", str(args.rounds),
+                        *(["--peer", "PEER"] if args.peer else []),
+                        *(["--skip", args.skip] if skip else [])])
+    lines = [f"Measured by `.venv/bin/python {command}` on {time.strftime('%Y-%m-%d')}, "
              f"{machine()}.", ""]
     if "requests" not in skip:
-        figures = default_run()
-        share = 100 * figures["cleanup"] / max(figures["requests"], 1)
-        lines += ["| default run | requests | cleanup | jobs | requirements passed |",
-                  "|---|---|---|---|---|",
-                  f"| `metastudio-conformance run --seed 1` | {figures['requests']} | "
-                  f"{figures['cleanup']} ({share:.1f}%) | {figures['jobs'] or '-'} | "
-                  f"{figures['passed']} of {figures['requirements']} |", ""]
+        lines += ["### Requests of a run", "", *requests_table(args.rounds, args.peer), ""]
     if "workers" not in skip:
-        figures = workers(args.rounds)
-        lines += ([f"Workers: {figures['error']}", ""] if "error" in figures else [
-            "| deep run (`--max-examples 200`) | 1 worker s | 2 workers s | speed-up |",
-            "|---|---|---|---|",
-            f"| median of {figures['rounds']}, alternated | {figures['one']} | "
-            f"{figures['two']} | {figures['speedup']}x |", ""])
+        lines += ["### Workers", "", *workers_table(args.rounds), ""]
     if "server" not in skip:
         throughput = _load("server_throughput")
-        lines += [throughput.table(throughput.measure(args.rounds, 8, 16)), ""]
-    if "kill" not in skip:
-        kill_out = ROOT / "docs" / "kill-matrix.md"
-        subprocess.run([sys.executable, str(ROOT / "bench" / "kill_matrix.py"),
-                        "--out", str(kill_out)], check=False)
-        lines += [f"Time to the first failure: see `{kill_out.relative_to(ROOT)}` (made in "
-                  "the same sitting).", ""]
-    args.out.write_text("\n".join(lines))
+        lines += ["### Reference server against Prism", "",
+                  throughput.table(throughput.measure(args.rounds, 8, 16)), ""]
+    lines += ["### Time to the first failure", "", *kill_lines("kill" not in skip), ""]
+    _replace_section(args.out, "\n".join(lines))
     print("\n".join(lines))
     return 0
+
+
+def _replace_section(path: Path, section: str) -> None:
+    text = path.read_text() if path.exists() else f"{BEGIN}\n{END}\n"
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    path.write_text(f"{head}{BEGIN}\n{section}\n{END}{tail}")
 
 
 if __name__ == "__main__":

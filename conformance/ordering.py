@@ -1,25 +1,31 @@
 """The order the suite's tests run in: cheap deterministic probes first, long ones last.
 
 A broken server is reported within seconds (with --max-failures / -x the run stops
-there), and the command matrix runs before the tests that need jobs in many states, so
-the jobs it has proven untouched (`pool`) serve them instead of new ones. Within a tier
+there): single probes of every area first, then the probes and examples of the request
+rules, then the command matrix (848 commands), whose jobs proven untouched (`pool`) serve
+the DELETE gate instead of new ones, and the generated cases last. Within a tier
 pytest's own order stays, so the order is the same on every run and every machine.
 """
 
 from __future__ import annotations
 
+# What every answer must be (status, content type, schema, error body, X-Request-Id),
+# judged on a handful of requests before anything else.
+FIRST = {("test_sample_answers", "*"),
+         ("test_headers", "test_request_id_on_every_kind_of_answer")}
+
 # (module, test function or "*"), cheapest first; a test not named here runs in tier 0.
 # A successful DELETE voids every proof of the pool (pool.py), so the DELETEs the gate
 # allows come after the tests that live on proven jobs.
 TIERS = (
-    {("test_lifecycle", "*")},  # 848 commands, one result line per state
     {("test_near_misses", "test_near_miss_is_refused")},  # 94 probes that must be refused
-    {("test_commands", "test_command_is_required"),  # hypothesis: max_examples each
+    {("test_commands", "test_command_is_required"),  # hypothesis examples on one job each
      ("test_commands", "test_undocumented_command_is_refused"),
      ("test_commands", "test_wrong_types_are_refused"),
      ("test_headers", "test_chinese_app_user_id_is_refused"),
      ("test_headers", "test_plain_app_user_id_is_accepted"),
      ("test_robustness", "test_malformed_body_is_refused")},
+    {("test_lifecycle", "*")},  # 848 commands, one result line per state
     {("test_delete_gating", "test_delete_in_state")},  # the refused ones, then the allowed
     {("test_near_misses", "*")},  # noted, not judged: some DELETEs among them succeed
     {("test_properties", "*")},  # schemathesis' generated cases
@@ -31,6 +37,8 @@ def tier(item) -> tuple[int, bool]:
     module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
     name = getattr(item, "originalname", item.name)
     deletes = any("DEL-01" in marker.args for marker in item.iter_markers("requirement"))
+    if (module, name) in FIRST or (module, "*") in FIRST:
+        return -1, deletes
     for number, tests in enumerate(TIERS, start=1):
         if (module, name) in tests or (module, "*") in tests:
             return number, deletes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
@@ -23,7 +25,9 @@ def for_this_run() -> schemathesis.BaseSchema:
     return build(_settings_of_this_run)
 
 
+@functools.lru_cache(maxsize=4)
 def build(settings) -> schemathesis.BaseSchema:
+    """The run's schema, built once (settings are frozen, so they key the cache)."""
     config = SchemathesisConfig.from_dict(
         {
             "seed": settings.seed,

@@ -14,6 +14,7 @@ from .app import App
 from .contract import ContractError
 from .faults import REGISTRY, UnknownFault
 from .server import ReferenceServer, make_options
+from .store import DEFAULT_MAX_JOBS
 from .variants import REGISTRY as VARIANTS
 
 # variants with a valued option of their own: (option, value that chooses the variant)
@@ -50,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS",
                    help="drop a connection that stalls this long")
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    p.add_argument("--max-jobs", type=int, default=DEFAULT_MAX_JOBS, metavar="N",
+                   help="keep at most N jobs, all projects together; the oldest are "
+                   f"forgotten first, as if deleted (default {DEFAULT_MAX_JOBS})")
+    p.add_argument("--job-ttl", type=float, default=0, metavar="SECONDS",
+                   help="forget a job this long after its creation (default 0: only the "
+                   "--max-jobs cap applies)")
     return p
 
 
@@ -113,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             token=args.token, ak=args.ak, sk=args.sk, na_projects=args.na_project,
             faults=args.fault, variants=_chosen_variants(args), read_timeout=args.read_timeout,
             access_log=args.access_log, delay_ms=args.delay_ms,
+            max_jobs=args.max_jobs, job_ttl=args.job_ttl,
         )
         app = App(options)
     except (ValueError, UnknownFault) as exc:
@@ -130,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.stderr.write(f"{PROG}: faults={faults} refusal={options.refusal} "
                      f"unknown-job-status={options.unknown_job_status} "
                      f"alt-errors={options.alt_errors} extra-fields={options.extra_fields} "
-                     f"delay-ms={options.delay_ms} "
+                     f"delay-ms={options.delay_ms} max-jobs={options.max_jobs} "
+                     f"job-ttl={options.job_ttl:g} "
                      f"na-projects={','.join(sorted(options.na_projects)) or 'none'} "
                      f"variants={','.join(sorted(options.variants)) or 'none'}\n")
     if not app.auth.enabled:

@@ -11,7 +11,6 @@ import sys
 import traceback
 import uuid
 from dataclasses import dataclass
-from email.message import Message
 from urllib.parse import parse_qsl
 
 from jsonschema import Draft4Validator
@@ -33,7 +32,8 @@ from .responses import (
     error,
     internal_error,
 )
-from .store import Store
+from .store import DEFAULT_MAX_JOBS, Store
+from .wire import Headers
 
 _SANE_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
@@ -55,6 +55,8 @@ class Options:
     extra_fields: bool = False  # undocumented extra fields in every JSON answer
     delay_ms: int = 0  # every answer waits this long
     variants: frozenset[str] = frozenset()  # registry names (variants.py), old options too
+    max_jobs: int = DEFAULT_MAX_JOBS  # jobs kept, all projects together; oldest go first
+    job_ttl: float = 0  # seconds a job lives after its creation; 0 = until the cap
 
     def __post_init__(self):
         if bool(self.ak) != bool(self.sk):
@@ -66,6 +68,10 @@ class Options:
             raise ValueError("refusal must be '400' or 'excute-failed'")
         if not 0 <= self.delay_ms <= 600_000:
             raise ValueError("delay_ms must be between 0 and 600000")
+        if self.max_jobs < 1:
+            raise ValueError("max_jobs must be at least 1")
+        if not 0 <= self.job_ttl < 10**9:
+            raise ValueError("job_ttl must be 0 (no expiry) or a positive number of seconds")
 
     def _reconcile_variants(self) -> None:
         """One choice, two spellings: a registry name sets its older option, and an older
@@ -84,7 +90,7 @@ class Options:
 class Request:
     method: str
     target: str  # raw request-target: path plus query, still percent-encoded
-    headers: Message
+    headers: Headers  # header values as latin-1 text, as on the wire
     body: bytes
     server_url: str  # fallback base for upload URLs when Host is unusable
 
@@ -93,8 +99,13 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # one, not one per body
+
+
 def _latin1_to_utf8(value: str, errors: str = "replace") -> str:
-    # http.server decodes header bytes as latin-1; the wire carries UTF-8 (field notes)
+    # the head is decoded as latin-1 (as http.server did); the wire carries UTF-8 (field notes)
+    if value.isascii():  # nearly every header: nothing to re-decode
+        return value
     return value.encode("latin-1", errors="replace").decode("utf-8", errors=errors)
 
 
@@ -106,17 +117,22 @@ class App:
         self.no_faults = Faults()
         self.variants = variants.Variants(options.variants)
         self.lifecycle = Lifecycle(self.contract, self.variants.rules(RULES, self.contract.states))
-        self.store = Store()
+        self.store = Store(options.max_jobs, options.job_ttl)
+        self._validators: dict[int, Draft4Validator] = {}
         self.auth = Authenticator(options.token, options.ak, options.sk,
                                   signature_code=variants.signature_code(options.alt_errors))
 
     def handle(self, req: Request) -> Response:
         faults = self.faults_for(req.target)
+        replaced, delay = None, 0.0
         try:
-            resp = faults.on_api_request() or self._route(req, faults)
+            if faults is not self.no_faults:  # only API requests count
+                replaced, delay = faults.on_api_request()
+            resp = replaced or self._route(req, faults)
         except Exception:  # a bug here, but the client still gets an answer
             traceback.print_exc(file=sys.stderr)
             resp = internal_error()
+        resp.delay = delay
         return self.finish(resp, req.method, faults)
 
     def faults_for(self, target: str) -> Faults:
@@ -193,7 +209,7 @@ class App:
             return refused
         schema = self.variants.body_schema(op.body_schema)
         call.body = self.variants.without_nulls(call.body, schema)
-        errors = list(Draft4Validator(schema).iter_errors(call.body))
+        errors = list(self._validator(schema).iter_errors(call.body))
         if faults.runs_despite(errors):
             call.body = without_ill_typed_comment_data(call.body, op.body_schema)
             errors = []
@@ -211,7 +227,15 @@ class App:
                 call.body.setdefault(name, prop["default"])
         return None
 
-    def _check_headers(self, raw: Message, patterns, faults: Faults) -> Response | None:
+    def _validator(self, schema: dict) -> Draft4Validator:
+        # building a validator costs more than validating a command body: one per schema
+        # (the spec's schemas live as long as the app)
+        found = self._validators.get(id(schema))
+        if found is None or found.schema is not schema:
+            found = self._validators[id(schema)] = Draft4Validator(schema)
+        return found
+
+    def _check_headers(self, raw: Headers, patterns, faults: Faults) -> Response | None:
         for name, pattern in patterns:
             value = raw.get(name)
             if value is None or not faults.enforce_header_pattern(name):
@@ -234,7 +258,7 @@ class App:
         except UnicodeDecodeError:
             return None, error(400, MALFORMED_JSON, "request body is not UTF-8")
         try:
-            value = json.loads(text, parse_constant=_reject_constant)
+            value = _DECODER.decode(text)
         except (ValueError, RecursionError):
             return None, faults.malformed_json() or error(
                 400, MALFORMED_JSON, "request body is not valid JSON")

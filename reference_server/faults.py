@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-import time
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 
@@ -128,15 +127,16 @@ class Faults:
 
     # --- hook points, in the order a request meets them ---
 
-    def on_api_request(self) -> Response | None:
-        """Called once per API request, before routing: the counting faults."""
+    def on_api_request(self) -> tuple[Response | None, float]:
+        """Called once per API request, before routing: the counting faults. Returns the
+        answer that replaces the request's, if any, and the seconds to hold the answer
+        back (the server waits without blocking its other connections)."""
         with self._counter_lock:
             n = next(self._counter)
-        if "random-slow" in self and n % SLOW_EVERY == 0:
-            time.sleep(self.slow_seconds)
+        delay = self.slow_seconds if "random-slow" in self and n % SLOW_EVERY == 0 else 0.0
         if "random-500" in self and n % FAIL_EVERY == 0:
-            return internal_error()
-        return None
+            return internal_error(), delay
+        return None, delay
 
     def enforce_auth(self) -> bool:
         return "auth-not-enforced" not in self
@@ -176,6 +176,8 @@ class Faults:
 
     def after_command(self, job, command: str, before: str, outcome: Outcome) -> Outcome:
         """Runs under the store lock right after the lifecycle decided on a command."""
+        if not self.active:  # the common case: nothing to rewrite, no copy to make
+            return outcome
         if not outcome.accepted:
             if "refused-command-mutates" in self and outcome.refused_for == "state":
                 job.state = "AUTO_VERIFYING" if before != "AUTO_VERIFYING" else "WAIT_FILE_UPLOAD"
@@ -213,6 +215,8 @@ class Faults:
 
     def finish(self, resp: Response, method: str = "") -> Response:
         """Last rewrite of every API response, errors included."""
+        if not self.active:
+            return resp
         if ("no-request-id" in self or ("no-request-id-on-errors" in self and resp.is_error)
                 or ("no-request-id-on-delete" in self and method == "DELETE")):
             resp.headers.pop("X-Request-Id", None)

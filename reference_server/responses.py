@@ -1,7 +1,7 @@
 """Response value and the MetaStudio error codes (api-facts, from the docs' error-code table).
 
-Handlers return a `Response` with a dict payload; serialisation happens once, in the HTTP
-handler, so fault hooks can rewrite payloads and headers before anything goes out.
+Handlers return a `Response` with a dict payload; serialisation happens once, in the
+connection (protocol.py), so fault hooks can rewrite payloads and headers before anything goes out.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class Response:
     close: bool = False  # answer, then drop the connection (body framing is unknown)
     text: str | None = None  # a non-JSON body (only faults produce one)
     content_type: str = JSON_CONTENT_TYPE
+    delay: float = 0.0  # seconds to wait before answering (random-slow), without blocking
 
     @property
     def is_error(self) -> bool:

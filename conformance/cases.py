@@ -1,0 +1,33 @@
+"""One schemathesis case sent to the target and judged by every rule of the oracle.
+
+Shared by the property tests (generated cases) and the sample answers (a few documented
+requests, hand-picked, that run first): the same call, the same checks (`checks.for_run`)
+and the same evidence, the failing exchange attached to each finding.
+"""
+
+from __future__ import annotations
+
+from metastudio_conformance import checks, exchanges, results
+from metastudio_conformance.outcomes import RunAborted
+
+
+def call_and_judge(case, state: str | None, settings, http_session, api, run_context):
+    """Send `case` on the run's session with its credentials; judge the answer, `state`
+    being where the case's job is known to be (None: not known, or not a real job)."""
+    extra = checks.for_run(run_context.model, run_context.deviate, state, settings.tenant)
+    kwargs = {"auth": api.auth, "timeout": settings.request_timeout,
+              "verify": settings.verify, "cert": settings.cert}
+    response = case.call(base_url=settings.target, session=http_session, **kwargs)
+    if response.status_code == 401:  # the preflight accepted these credentials
+        raise RunAborted(f"the target refused the run's credentials mid-run "
+                         f"({case.operation.label} answered 401)")
+    try:
+        case.validate_response(response, additional_checks=extra,
+                               excluded_checks=checks.REPLACED, transport_kwargs=kwargs)
+    except BaseException as error:  # each finding carries the exchange it was found in
+        evidence = "Failing exchange:\n" + exchanges.full(response, case.operation.method)
+        for leaf in results.leaves(error):
+            if isinstance(getattr(leaf, "message", None), str):
+                leaf.message += "\n" + evidence
+        raise
+    return response
