@@ -82,7 +82,8 @@ def test_max_failures_stops_the_run_and_says_why_the_rest_is_not_covered(
     results = result.results
     assert results["stopped"] == STOPPED
     outcomes = Counter(test["outcome"] for test in results["tests"])
-    assert outcomes["failed"] == 1 and outcomes["not-run"] > 0, outcomes
+    # One failure stops the run; a test another worker had under way may fail too
+    assert 1 <= outcomes["failed"] <= workers and outcomes["not-run"] > 0, outcomes
     not_run = [t for t in results["tests"] if t["outcome"] == "not-run"]
     assert all(t["status"] == "not-covered" and t["reason"] == STOPPED for t in not_run)
     unreached = [row for row in results["requirements"] if row["status"] == "not-covered"]
