@@ -221,6 +221,8 @@ def _run_pytest(run) -> int:
     arguments = [
         str(SUITE_DIR), "-c", os.devnull, "--rootdir", str(SUITE_DIR),
         "-p", "no:cacheprovider", "-q", "--tb=no", "-W", "ignore::DeprecationWarning",
+        # Ctrl-C during a fixture's teardown: the one interrupted line says it, not a warning
+        "-W", "ignore::pluggy.PluggyTeardownRaisedWarning",
         # The suite judges with its own rules, not bare asserts: rewriting the modules of
         # every installed pytest plugin (schemathesis, hypothesis, ...) would cost each
         # process seconds where bytecode is not cached (PYTHONDONTWRITEBYTECODE, read-only).
