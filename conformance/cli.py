@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--strict-model", dest="strict_model", action="store_const", const=True,
                      help="departures from the lifecycle model (MOD-*, RSP-05) fail the run "
                      "instead of being reported as deviations")
+    run.add_argument("--full-matrix", dest="full_matrix", action="store_const", const=True,
+                     help="send the NA tenant every command in every state, not only the "
+                     "NA-only ones (the standard tenant always gets every command)")
     run.add_argument("-k", dest="select", help="run only tests matching this pytest expression")
     run.add_argument("--max-failures", dest="max_failures", type=int, metavar="N",
                      help="stop after N failing tests; the rest is reported not covered")

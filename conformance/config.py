@@ -51,6 +51,8 @@ class Settings:
     disposable: bool = False  # the profile says the target's data may be destroyed
     max_live_jobs: int | None = None  # jobs of this run alive at once, per project
     strict_model: bool = False  # model rules (MOD-*, RSP-05) fail the run, not only deviate
+    full_matrix: bool = False  # the NA tenant's matrix sends every command, not only the
+    # NA-only ones (docs/silent-points.md #18)
     tls_verify: bool | Path = True  # False, or a CA bundle for a private or self-signed CA
     client_cert: Path | None = None  # a PEM file with the client certificate and its key
     max_failures: int | None = None  # stop after this many failing tests (-x: 1)
@@ -237,7 +239,8 @@ def _coerce(key: str, value: Any) -> Any:
             return float(value)
         if key in ("max_time",):
             return float(value)
-        if key in ("control", "allow_writes", "disposable", "strict_model"):
+        if key in ("control", "allow_writes", "disposable", "strict_model",
+                   "full_matrix"):
             if isinstance(value, bool):
                 return value
             return {"true": True, "yes": True, "1": True, "false": False, "no": False,

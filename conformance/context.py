@@ -25,7 +25,7 @@ from metastudio_conformance.results import Recorder
 # from the environment or the profile again, never from this line).
 REPLAYED = ("target", "project_id", "tenant", "na_project_id", "other_project_id",
             "profile", "model", "inventory", "max_examples", "max_time", "allow_writes",
-            "strict_model", "report_dir", "max_failures", "workers", "shard")
+            "strict_model", "full_matrix", "report_dir", "max_failures", "workers", "shard")
 
 
 @dataclass

@@ -47,6 +47,7 @@ FLAGS = (
     ("--no-control", "control", False, "never use the test-control interface"),
     ("--allow-writes", "allow_writes", True, "let the run write to a non-loopback target"),
     ("--strict-model", "strict_model", True, "departures from the lifecycle model fail the run"),
+    ("--full-matrix", "full_matrix", True, "send the NA tenant every command in every state"),
 )
 
 

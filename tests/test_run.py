@@ -88,6 +88,26 @@ def test_delete_matrix_has_a_line_per_state(default_run):
     assert junit.count('name="test_delete_in_state[') == 53
 
 
+def test_command_matrices_cover_every_state(default_run):
+    """The standard tenant gets every command in every state; the NA tenant its NA-only
+    ones (the documents tell the tenants apart by those alone)."""
+    matrices = default_run.results["matrices"]
+    cells = {name: {(row["state"], row["command"]) for row in matrices[name]}
+             for name in ("commands_standard", "commands_na")}
+    states = contract.job_states()
+    assert cells["commands_standard"] == {(s, c) for s in states for c in contract.commands()}
+    assert cells["commands_na"] == {(s, c) for s in states for c in contract.na_only_commands()}
+
+
+def test_full_matrix_sends_the_na_tenant_every_command(tmp_path):
+    run = run_cli(["run", "--seed", "1", "--full-matrix", "-k",
+                   "test_commands_na_tenant and WAIT_USER_CONFIRM"], tmp_path / "reports")
+    assert run.code == 0, run.stderr + run.stdout[-3000:]
+    cells = {(row["state"], row["command"]) for row in run.results["matrices"]["commands_na"]}
+    assert cells == {("WAIT_USER_CONFIRM", command) for command in contract.commands()}
+    assert "--full-matrix" in run.results["replay"]  # a replay sends the same cells
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

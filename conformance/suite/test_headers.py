@@ -35,17 +35,20 @@ def test_chinese_app_user_id_is_refused(api, jobs):
 def test_plain_app_user_id_is_accepted(api, jobs):
     """A documented-valid X-App-UserId changes nothing about the answer: the same request
     without it is answered alike (whether the command is allowed now is the model's).
-    The examples share one job: each compares two answers of the same moment."""
+    The examples share one job and PROBE changes nothing, so the answer without the header
+    is asked once, and again only to confirm a difference (two answers of one moment)."""
     job_id = jobs.in_state(START)
+    without = []
 
     @given(user_id=headers.app_user_ids())
     def example(user_id):
         api.begin()
-        without = expect.answer(api.command(job_id, PROBE))
         response = api.command(job_id, PROBE, headers={"X-App-UserId": user_id})
-        if response.status_code != without.status:
+        if not without or response.status_code != without[-1]:
+            without.append(expect.answer(api.command(job_id, PROBE)).status)
+        if response.status_code != without[-1]:
             expect.violation(api, "HDR-02", f"{expect.describe(response)} with the header, "
-                             f"{without.status} without it",
+                             f"{without[-1]} without it",
                              f"X-App-UserId {user_id!r} (no Chinese characters) is accepted")
 
     example()
