@@ -113,6 +113,9 @@ class ConformancePlugin:
                 item.session.shouldstop = f"the run stopped early: {reason}"
         if report.failed:
             context.note_failure(item.nodeid)
+            error = call.excinfo.value if call.excinfo else None
+            if isinstance(error, BaseExceptionGroup):  # travels with the report to xdist
+                report.msc_summary = _summary(error, marks_of(item))
         return report
 
     @pytest.hookimpl(trylast=True)  # after schemathesis' own, which puts a traceback there
@@ -120,12 +123,15 @@ class ConformancePlugin:
         """The `FAILED ...` summary line names the broken requirements: an exception
         group's text ("+ Exception Group Traceback ...") would read like a crash. JUnit and
         Allure took their copy of the report before this hook."""
-        error = call.excinfo.value if call.excinfo else None
-        if report.failed and isinstance(error, BaseExceptionGroup):
-            found = results.classify(error, marks_of(node))
-            rids = sorted({rid for rid, status, _ in found if status != "not-covered"})
-            report.longrepr = (f"{', '.join(rids)}: {len(found)} finding(s); "
-                               "evidence above and in results.json")
+        if report.failed and getattr(report, "msc_summary", None):
+            report.longrepr = report.msc_summary
+
+    @pytest.hookimpl(trylast=True)  # after JUnit has taken its copy
+    def pytest_runtest_logreport(self, report) -> None:
+        """Under workers the report reaches the controller before the worker's
+        `pytest_exception_interact`: the controller shortens it the same way."""
+        if report.failed and hasattr(report, "node") and getattr(report, "msc_summary", None):
+            report.longrepr = report.msc_summary
 
     @pytest.hookimpl(trylast=True)  # after the terminal reporter has kept the traceback
     def pytest_keyboard_interrupt(self, excinfo) -> None:
@@ -243,3 +249,9 @@ def marks_of(item: pytest.Item) -> Marks:
         claims.extend(rid for rid in marker.args if rid not in claims)
         also.extend(rid for rid in marker.kwargs.get("also", ()) if rid not in also)
     return Marks(claims, also)
+
+
+def _summary(error: BaseExceptionGroup, marks) -> str:
+    found = results.classify(error, marks)
+    rids = sorted({rid for rid, status, _ in found if status != "not-covered"})
+    return f"{', '.join(rids)}: {len(found)} finding(s); evidence above and in results.json"

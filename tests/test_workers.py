@@ -61,9 +61,14 @@ def test_two_workers_write_one_junit_and_one_allure_folder(runs):
 def test_a_fault_is_charged_to_its_requirement_under_two_workers(tmp_path, server_factory):
     server = server_factory("--fault", "delete-in-training")
     result = run_cli([*server.run_args(), "--seed", "7", "--max-examples", "5",
-                      "--workers", "2"], tmp_path / "reports", env=server.env())
+                      "--workers", "2"], tmp_path / "reports", env={**server.env(), "CI": "true"})
     assert result.code == 1, result.stderr[-2000:]
     assert result.failed() == {"DEL-02"}, result.stderr[-2000:]
+    # Under CI pytest prints each failure's message on its FAILED line: the requirement, as
+    # in one process, never the repr of a worker's exception group
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+    assert failed and all("DEL-02: " in line and "Violation(" not in line
+                          and "Exception Group" not in line for line in failed), failed
     first = result.results["first_failure"]
     # Which failing test comes first depends on how the workers were dealt the tests
     assert first["test"] in {t["id"] for t in result.results["tests"] if t["status"] == "fail"}
