@@ -26,7 +26,9 @@ def cost(item, max_examples: int) -> float:
     module = item.module.__name__.rsplit(".", 1)[-1] if getattr(item, "module", None) else ""
     if module in LONG_MODULES:
         return 1.5 * max_examples
-    if getattr(getattr(item, "obj", None), "hypothesis", None) is not None:
+    # @given, or a plain test that runs an inner @given (marked `hypothesis`: the series)
+    if getattr(getattr(item, "obj", None), "hypothesis", None) is not None or \
+            item.get_closest_marker("hypothesis") is not None:
         return 0.5 * max_examples
     return 1.0
 

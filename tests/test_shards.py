@@ -123,9 +123,20 @@ def test_a_whole_run_is_not_a_shard(sharded, tmp_path):
 
 
 class _Item:
-    def __init__(self, nodeid, hypothesis=False):
+    def __init__(self, nodeid, hypothesis=False, marker=None):
         self.nodeid, self.module = nodeid, SimpleNamespace(__name__=nodeid.split("::")[0])
         self.obj = SimpleNamespace(hypothesis=object()) if hypothesis else None
+        self.marker = marker
+
+    def get_closest_marker(self, name):
+        return object() if name == self.marker else None
+
+
+def test_a_test_running_an_inner_given_weighs_as_its_examples():
+    """The validation series are plain functions running @given inside: marked."""
+    assert shards.cost(_Item("test_a::series", marker="hypothesis"), 40) == \
+        shards.cost(_Item("test_a::given", hypothesis=True), 40) == 20
+    assert shards.cost(_Item("test_a::probe"), 40) == 1
 
 
 def test_split_is_deterministic_and_balanced_by_cost():

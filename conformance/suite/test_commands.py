@@ -27,12 +27,14 @@ def _refused_and_unchanged(api, jobs, requirement: str, strategy, what) -> None:
     series.prove_unchanged()
 
 
+@pytest.mark.hypothesis  # runs max_examples examples (shards.cost)
 @pytest.mark.requirement("CMD-01", "ERR-01")
 def test_command_is_required(api, jobs):
     _refused_and_unchanged(api, jobs, "CMD-01", bodies.bodies_without_command(),
                            lambda body: "a body without `command`")
 
 
+@pytest.mark.hypothesis  # runs max_examples examples (shards.cost)
 @pytest.mark.requirement("CMD-02", "ERR-01")
 def test_undocumented_command_is_refused(api, jobs):
     _refused_and_unchanged(api, jobs, "CMD-02",
@@ -40,6 +42,7 @@ def test_undocumented_command_is_refused(api, jobs):
                            lambda body: f"undocumented command {body['command']!r}")
 
 
+@pytest.mark.hypothesis  # runs max_examples examples (shards.cost)
 @pytest.mark.requirement("CMD-07", "ERR-01")
 def test_wrong_types_are_refused(api, jobs):
     _refused_and_unchanged(api, jobs, "CMD-07", bodies.bodies_with_wrong_types(),

@@ -14,6 +14,7 @@ START = contract.initial_state()
 PROBE = {"command": "GET_MULTIPART_UPLOADED"}  # changes nothing, wherever it is allowed
 
 
+@pytest.mark.hypothesis  # runs max_examples examples (shards.cost)
 @pytest.mark.requirement("HDR-02", "ERR-01")
 def test_chinese_app_user_id_is_refused(api, jobs):
     series = RefusalSeries(api, jobs, "HDR-02", START)  # one job, one Show at the end
@@ -31,6 +32,7 @@ def test_chinese_app_user_id_is_refused(api, jobs):
     series.prove_unchanged()
 
 
+@pytest.mark.hypothesis  # runs max_examples examples (shards.cost)
 @pytest.mark.requirement("HDR-02")
 def test_plain_app_user_id_is_accepted(api, jobs):
     """A documented-valid X-App-UserId changes nothing about the answer: the same request

@@ -18,6 +18,7 @@ def _send(api, job_id: str, data: bytes, content_type: str = "application/json")
                     headers={"Content-Type": content_type})
 
 
+@pytest.mark.hypothesis  # runs max_examples examples (shards.cost)
 @pytest.mark.requirement("ERR-02", "VAL-01", "ERR-01")
 def test_malformed_body_is_refused(api, jobs):
     series = RefusalSeries(api, jobs, "VAL-01", START)  # one job, one Show at the end
