@@ -47,10 +47,11 @@ def remove(settings, run_id: str) -> tuple[list[str], list[tuple[str, str]]]:
         api = ApiClient(settings, session)
         sweep = Sweep()
         try:
-            ids = [job["job_id"] for job in jobs_of_run(api, run_id)]
+            found = jobs_of_run(api, run_id)
         except TimeUp:
-            ids = []
-        _delete_all(api, ids, sweep)
+            found = []
+        states = {job["job_id"]: job.get("state") for job in found}
+        _delete_all(api, list(states), sweep, last_seen=lambda job_id: _state(states[job_id]))
     return sweep.deleted, sweep.kept
 
 
@@ -61,7 +62,7 @@ def after_run(api: ApiClient, created: list[str], run_id: str | None,
 
     `last_seen(job_id)` is what the run last knew of a job (`pool.Ledger.last_seen`): one
     already gone costs no request, one last shown in a state DELETE refuses is kept
-    without asking again, one last shown deletable is deleted without a Show first."""
+    without asking again, any other is sent its DELETE at once."""
     grace = grace_for(api.settings.request_timeout)
     adapter = api.session.get_adapter(api.settings.target)
     cutoff = (adapter.begin_cleanup(grace) if isinstance(adapter, PoliteAdapter)
@@ -104,13 +105,21 @@ def _delete_all(api: ApiClient, job_ids: list[str], sweep: Sweep,
 
 def _delete_if_deletable(api: ApiClient, job_id: str,
                          known: str | None = None) -> tuple[bool, str]:
-    if known == "gone":
+    """(deleted, the state or why kept). A job in a state not known is sent its DELETE
+    without a Show first: the documented gate refuses it in every other state and the job
+    stays as it was (DEL-02), so one request both asks and deletes."""
+    if known == "gone" or (known and not requirements.delete_allowed(known)):
+        return False, known
+    status = api.delete(job_id).status_code
+    if requirements.is_delete_success(status):
+        return True, known or "deletable"
+    if status == 404:
         return False, "gone"
-    state = known or api.state_of(job_id)
-    if state and requirements.delete_allowed(state):
-        if requirements.is_delete_success(api.delete(job_id).status_code):
-            return True, state
-    return False, state or "unknown"
+    return False, known or f"not deletable (DELETE answered {status})"
+
+
+def _state(value) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _warn_time_up(adapter, grace: float, sweep: Sweep, run_id: str | None) -> None:
