@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from metastudio_conformance import target
+from metastudio_conformance import bundled, target
 from metastudio_conformance.config import Settings
 
 
@@ -23,7 +23,7 @@ def test_a_secret_that_begins_with_a_dash_still_starts_the_server(monkeypatch, t
 
 def _exits_at_once(monkeypatch, message: str, code: int) -> None:
     script = f"import sys; print({message!r}, file=sys.stderr); sys.exit({code})"
-    monkeypatch.setattr(target, "SERVE", (sys.executable, "-c", script))
+    monkeypatch.setattr(bundled, "SERVE", (sys.executable, "-c", script))
 
 
 def _start_failure(log=None) -> str:
@@ -46,7 +46,7 @@ def test_without_a_log_file_the_line_still_says_why(monkeypatch):
 
 
 def test_a_server_that_says_nothing_is_named_too(monkeypatch, tmp_path):
-    monkeypatch.setattr(target, "SERVE", (sys.executable, "-c", "print('hello')"))
+    monkeypatch.setattr(bundled, "SERVE", (sys.executable, "-c", "print('hello')"))
     log = tmp_path / "reference-server.log"
     assert _start_failure(log) == ("the bundled reference server did not start (exit 0): it "
                                    f"printed 'hello'; its log: {log}")
