@@ -7,8 +7,23 @@ and the same evidence, the failing exchange attached to each finding.
 
 from __future__ import annotations
 
+import zlib
+
+from schemathesis.core import NotSet
+
 from metastudio_conformance import checks, exchanges, results
 from metastudio_conformance.outcomes import RunAborted
+
+
+def state_for(case, states: list[str]) -> str:
+    """Where a generated case's job is, picked from the case itself so a replay meets the
+    same state. Half the cases act on a job in the initial state, where a tenant's upload
+    commands succeed; the rest spread over every reachable state, where most are refused."""
+    body = None if isinstance(case.body, NotSet) else case.body  # its repr has an address
+    key = zlib.crc32(repr((body, sorted((case.headers or {}).items()))).encode())
+    if key % 2:
+        return states[0]
+    return states[(key // 2) % len(states)]
 
 
 def call_and_judge(case, state: str | None, settings, http_session, api, run_context):

@@ -9,15 +9,13 @@ documented rule it breaks (CMD-01, CMD-02, CMD-07, HDR-02), else VAL-01.
 
 from __future__ import annotations
 
-import zlib
-
 import allure
 import pytest
 from schemathesis.core.parameters import ParameterLocation
 
 from metastudio_conformance import requirements, schema
 from metastudio_conformance.answers import Answer
-from metastudio_conformance.cases import call_and_judge
+from metastudio_conformance.cases import call_and_judge, state_for
 
 # Only the operations under test; Create, Show and List are supporting (tag `supporting`).
 contract_schema = schema.for_this_run().include(tag="under-test")
@@ -29,15 +27,6 @@ REQUIREMENTS = ("ERR-01", "ERR-02", "HDR-01", "RSP-01", "RSP-02", "RSP-03", "VAL
                 "DEL-01", "DEL-02")
 ALSO = ("CMD-01", "CMD-02", "CMD-03", "CMD-04", "CMD-05", "CMD-06", "CMD-07", "HDR-02",
         "RSP-05")
-
-
-def _state_for(case, states: list[str]) -> str:
-    """Half the cases act on a job in the initial state, where a tenant's upload commands
-    succeed; the rest spread over every reachable state, where most are refused."""
-    key = zlib.crc32(repr((case.body, sorted((case.headers or {}).items()))).encode())
-    if key % 2:
-        return states[0]
-    return states[(key // 2) % len(states)]
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +44,7 @@ def test_operation(case, settings, http_session, api, jobs, run_context, refused
     state, job_id = None, None
     command = case.operation.method.upper() == "POST"
     if case.meta is None or not case.meta.is_negative_at(ParameterLocation.PATH):
-        state = _state_for(case, jobs.reachable_states())
+        state = state_for(case, jobs.reachable_states())
         job_id = (command and refused_only.pop(state, None)) or jobs.in_state(state)
         case.path_parameters["project_id"] = settings.project_id
         case.path_parameters["job_id"] = job_id
