@@ -58,8 +58,11 @@ def one_run(cli: str, *options: str) -> dict:
     """One run of `cli run --seed 1 OPTIONS` on the bundled server: its figures."""
     with tempfile.TemporaryDirectory() as tmp:
         started = time.monotonic()
+        # From an empty folder, as a user runs it: an older version started from this
+        # checkout would import this checkout's reference_server instead of its own
         done = subprocess.run([cli, "run", "--seed", "1", *options, "--report-dir", tmp],
-                              capture_output=True, text=True, check=False, timeout=3600)
+                              capture_output=True, text=True, check=False, timeout=3600,
+                              cwd=tmp)
         wall = time.monotonic() - started
         path = Path(tmp) / "results.json"
         if not path.exists():
