@@ -44,8 +44,8 @@ expected-statuses = ["2xx", "400", "404"]
 EXCLUDED_CHECKS = "unsupported_method,allow_header_conformance"  # docs: wrong method is 400
 
 
-def start_server(fault: str | None, log: Path) -> tuple[subprocess.Popen, str]:
-    options = ["--fault", fault] if fault else []
+def start_server(fault: str | None, log: Path, *more: str) -> tuple[subprocess.Popen, str]:
+    options = [*(["--fault", fault] if fault else []), *more]
     process = subprocess.Popen(
         [*SERVE, "--port", "0", "--token", TOKEN,
          "--ak", AK, "--sk", SK, "--na-project", NA_PROJECT, "--access-log", *options],

@@ -10,7 +10,9 @@
    version restricted to those tests (`BASELINE_TESTS`), with and without `--full-matrix`:
    the same coverage.
 2. workers: a deep run (`--max-examples 200`) on `--workers 1` and `--workers 2`,
-   alternated; median wall seconds and the speed-up.
+   alternated, on the bundled server and on a reference server started apart that answers
+   10 ms late (a target on another machine); median wall and CPU seconds, the speed-up,
+   and what the CPU seconds bound it at (a run of one test shows the fixed part).
 3. server: the reference server against Stoplight Prism at 16 clients
    (`bench/server_throughput.py`).
 4. kill: `bench/kill_matrix.py`, ours against plain schemathesis on every fault: caught,
@@ -28,6 +30,7 @@ import importlib.util
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -57,22 +60,29 @@ def _load(name: str):
 def one_run(cli: str, *options: str) -> dict:
     """One run of `cli run --seed 1 OPTIONS` on the bundled server: its figures."""
     with tempfile.TemporaryDirectory() as tmp:
-        started = time.monotonic()
+        started, cpu = time.monotonic(), _children_cpu()
         # From an empty folder, as a user runs it: an older version started from this
         # checkout would import this checkout's reference_server instead of its own
         done = subprocess.run([cli, "run", "--seed", "1", *options, "--report-dir", tmp],
                               capture_output=True, text=True, check=False, timeout=3600,
                               cwd=tmp)
-        wall = time.monotonic() - started
+        wall, cpu = time.monotonic() - started, _children_cpu() - cpu
         path = Path(tmp) / "results.json"
         if not path.exists():
             return {"error": f"{cli} exited {done.returncode}: {done.stderr.strip()[-300:]}"}
         results = json.loads(path.read_text())
     statuses = [r["status"] for r in results["requirements"]]
-    return {"exit": done.returncode, "wall": wall,
+    return {"exit": done.returncode, "wall": wall, "cpu": cpu,
             "requests": results["requests_sent"] + results["cleanup_requests"],
             "cleanup": results["cleanup_requests"], "jobs": results.get("jobs"),
             "passed": statuses.count("pass"), "requirements": len(statuses)}
+
+
+def _children_cpu() -> float:
+    """User and system seconds of every finished child process and its waited-for
+    children (the CLI waits for its workers and the bundled server)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def alternated(commands: dict[str, tuple], rounds: int) -> dict[str, list[dict]]:
@@ -115,18 +125,75 @@ def requests_table(rounds: int, peer: str | None, baseline: str | None = None) -
     return lines
 
 
+# One cheap test: what a run costs before and after its tests, in one process or on 2 workers
+FIXED_COST_TEST = "test_request_id_on_every_kind_of_answer"
+
+
+REMOTE_DELAY_MS = 10  # a target on another machine nearby: its answers cost the cores nothing
+
+
+def remote_workers(rounds: int) -> dict[int, list[dict]]:
+    """The deep run on 1 and 2 workers against a reference server started apart, answering
+    each request REMOTE_DELAY_MS late (`--delay-ms`): a fresh server per run, alternated."""
+    kill = _load("kill_matrix")
+    runs: dict[int, list[dict]] = {1: [], 2: []}
+    for _ in range(rounds):
+        for count in runs:
+            with tempfile.TemporaryDirectory() as tmp:
+                server, url = kill.start_server(None, Path(tmp) / "server.log", "--delay-ms",
+                                                str(REMOTE_DELAY_MS))
+                try:
+                    runs[count].append(one_run(
+                        CLI, "--target", url, "--project-id", kill.PROJECT, "--na-project-id",
+                        kill.NA_PROJECT, "--other-project-id", kill.NA_PROJECT, "--ak", kill.AK,
+                        "--sk", kill.SK, "--max-examples", "200", "--workers", str(count)))
+                finally:
+                    kill.stop(server)
+    return runs
+
+
 def workers_table(rounds: int) -> list[str]:
-    runs = alternated({count: (CLI, "--max-examples", "200", "--workers", str(count))
-                       for count in (1, 2)}, rounds)
+    deep = ("--max-examples", "200")
+    runs = alternated({**{count: (CLI, *deep, "--workers", str(count)) for count in (1, 2)},
+                       **{("fixed", count): (CLI, "-k", FIXED_COST_TEST, "--workers", str(count))
+                          for count in (1, 2)}}, rounds)
+    runs.update({("remote", count): results for count, results in remote_workers(rounds).items()})
     if any("error" in run for results in runs.values() for run in results):
         return [f"Workers: {next(r['error'] for rs in runs.values() for r in rs if 'error' in r)}"]
-    one, two = _median(runs[1], "wall"), _median(runs[2], "wall")
-    walls = {count: ", ".join(f"{run['wall']:.1f}" for run in results)
-             for count, results in runs.items()}
-    return ["| deep run (`--max-examples 200`) | wall s, median | runs |", "|---|---|---|",
-            f"| `--workers 1` | {one:.1f} | {walls[1]} |",
-            f"| `--workers 2` | {two:.1f} | {walls[2]} |", "",
-            f"Speed-up on 2 workers: **{one / two:.2f}x** (median of {rounds}, alternated)."]
+    wall = {name: _median(results, "wall") for name, results in runs.items()}
+    cpu = {name: _median(results, "cpu") for name, results in runs.items()}
+    walls = {name: ", ".join(f"{run['wall']:.1f}" for run in results)
+             for name, results in runs.items()}
+    one, two = wall[1], wall[2]
+    fixed = cpu[("fixed", 2)] - cpu[("fixed", 1)]
+    # N cores give N CPU seconds a second at most: a run lasts at least its CPU seconds
+    # over N, whatever the scheduling
+    cores = os.cpu_count() or 1
+    return ["| run | wall s, median | CPU s, median (user + sys of every process: the CLI, "
+            "its workers, the bundled server) | runs (wall s) |", "|---|---|---|---|",
+            f"| deep run (`--max-examples 200`), `--workers 1` | {one:.1f} | {cpu[1]:.1f} | "
+            f"{walls[1]} |",
+            f"| deep run (`--max-examples 200`), `--workers 2` | {two:.1f} | {cpu[2]:.1f} | "
+            f"{walls[2]} |",
+            *(f"| one test (`-k {FIXED_COST_TEST}`), `--workers {count}` | "
+              f"{wall[('fixed', count)]:.1f} | {cpu[('fixed', count)]:.1f} | "
+              f"{walls[('fixed', count)]} |" for count in (1, 2)),
+            *(f"| deep run, a target {REMOTE_DELAY_MS} ms away (a reference server started "
+              f"apart, `--delay-ms {REMOTE_DELAY_MS}`), `--workers {count}` | "
+              f"{wall[('remote', count)]:.1f} | {cpu[('remote', count)]:.1f} (the CLI and its "
+              f"workers) | {walls[('remote', count)]} |" for count in (1, 2)), "",
+            f"Speed-up on 2 workers: **{one / two:.2f}x** on the bundled server; "
+            f"**{wall[('remote', 1)] / wall[('remote', 2)]:.2f}x** on the target "
+            f"{REMOTE_DELAY_MS} ms away (medians of {rounds}, alternated).", "",
+            f"What bounds it: on {cores} cores a run cannot take less than its CPU seconds over "
+            f"{cores}. The 2-worker deep run costs {cpu[2]:.1f} CPU seconds, which bounds its "
+            f"speed-up at **{one / (cpu[2] / cores):.2f}x**; 1.7x needs it to cost at most "
+            f"{cores * one / 1.7:.1f}. Of the {cpu[2] - cpu[1]:.1f} CPU seconds it costs "
+            f"beyond one process, {fixed:.1f} are fixed (the one-test runs: a second "
+            f"interpreter that imports and collects the suite, and the controller). Even with "
+            f"nothing else added, the deep run's {cpu[1]:.1f} CPU seconds plus those "
+            f"{fixed:.1f} bound the speed-up at "
+            f"{one / ((cpu[1] + fixed) / cores):.2f}x, with both cores busy from start to end."]
 
 
 def kill_lines(run: bool) -> list[str]:
