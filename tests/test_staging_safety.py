@@ -132,7 +132,9 @@ def test_ctrl_c_still_cleans_up(tmp_path, server_factory):
     import time
 
     token = "interrupt-test-token"
-    server = server_factory("--token", token)
+    # Each answer 10 ms late: the run outlasts the poll below by seconds, so the interrupt
+    # lands mid-run (at full speed the state machine's jobs came too close to the run's end)
+    server = server_factory("--token", token, "--delay-ms", "10")
     environ = {**{k: v for k, v in os.environ.items() if not k.startswith("METASTUDIO_")},
                "METASTUDIO_TOKEN": token}
     process = subprocess.Popen(
@@ -148,6 +150,7 @@ def test_ctrl_c_still_cleans_up(tmp_path, server_factory):
         if listed["count"]:
             break
         time.sleep(0.2)
+    assert process.poll() is None, "the run ended before it could be interrupted"
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
