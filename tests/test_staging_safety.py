@@ -133,14 +133,17 @@ def test_ctrl_c_still_cleans_up(tmp_path, server_factory):
 
     token = "interrupt-test-token"
     # Each answer 10 ms late: the run outlasts the poll below by seconds, so the interrupt
-    # lands mid-run (at full speed the state machine's jobs came too close to the run's end)
+    # lands mid-run
     server = server_factory("--token", token, "--delay-ms", "10")
     environ = {**{k: v for k, v in os.environ.items() if not k.startswith("METASTUDIO_")},
                "METASTUDIO_TOKEN": token}
     process = subprocess.Popen(
         [sys.executable, "-m", "metastudio_conformance.cli", *server.run_args(), "--seed", "4",
          "--report-dir", str(tmp_path / "reports"), "-k", "test_lifecycle or test_workflow"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ,
+        # Ctrl-C as a terminal sends it: a shell without job control starts background
+        # commands with SIGINT ignored, and the child would inherit that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     run_id = process.stderr.readline().split()[2]
     jobs_url = _jobs_url(server)
     deadline = time.monotonic() + 60
