@@ -58,7 +58,8 @@ def _load(name: str):
 
 
 def one_run(cli: str, *options: str) -> dict:
-    """One run of `cli run --seed 1 OPTIONS` on the bundled server: its figures."""
+    """One run of `cli run --seed 1 OPTIONS` (on the bundled server unless OPTIONS give a
+    --target), from an empty folder: its figures, CPU seconds included."""
     with tempfile.TemporaryDirectory() as tmp:
         started, cpu = time.monotonic(), _children_cpu()
         # From an empty folder, as a user runs it: an older version started from this
