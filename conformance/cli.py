@@ -15,6 +15,8 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from metastudio_conformance import settings_table
+
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_SUITE_ERROR = 0, 1, 2, 3, 4
 EXIT_NOTHING_TESTED = 5  # every documented requirement not covered or disabled
 EXIT_INTERRUPTED = 130
@@ -35,58 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     run = commands.add_parser("run", help="run the conformance suite (default target: the "
                               "bundled reference server)")
-    run.add_argument("--target", help="base URL of the server under test (METASTUDIO_TARGET)")
-    run.add_argument("--project-id", dest="project_id", help="project id (METASTUDIO_PROJECT_ID)")
-    run.add_argument("--token", help="IAM token (prefer METASTUDIO_TOKEN)")
-    run.add_argument("--ak", help="access key (METASTUDIO_AK)")
-    run.add_argument("--sk", help="secret key (prefer METASTUDIO_SK)")
-    run.add_argument("--tenant", choices=("standard", "na"), help="tenant kind (default standard)")
-    run.add_argument("--na-project-id", dest="na_project_id",
-                     help="an NA-whitelisted project, for the NA-only rules")
-    run.add_argument("--other-project-id", dest="other_project_id",
-                     help="another project of the same credentials, for isolation checks")
-    run.add_argument("--profile", help="YAML profile with any of the settings")
-    run.add_argument("--seed", type=int, help="make the run repeatable")
-    run.add_argument("--max-examples", dest="max_examples", type=int,
-                     help="examples per property test (default 40)")
-    run.add_argument("--report-dir", dest="report_dir",
-                     help="where reports go (default reports/latest)")
-    run.add_argument("--model", help="lifecycle model profile (default: the reference model)")
-    run.add_argument("--inventory", help="YAML of existing jobs per state (shared targets)")
-    run.add_argument("--no-control", dest="control", action="store_const", const=False,
-                     help="never use the test-control interface")
-    run.add_argument("--rate-limit", dest="rate_limit",
-                     help="client-side request rate, e.g. 5/s (default: none on loopback, "
-                     "5/s elsewhere)")
-    run.add_argument("--max-time", dest="max_time", type=float,
-                     help="time budget in seconds; tests past it are reported not covered")
-    run.add_argument("--max-live-jobs", dest="max_live_jobs", type=int,
-                     help="jobs of this run alive at once per project (default: none on "
-                     "loopback, 20 elsewhere)")
-    run.add_argument("--allow-writes", dest="allow_writes", action="store_const", const=True,
-                     help="let the run create, command and delete jobs on a non-loopback "
-                     "target")
-    run.add_argument("--tls-verify", dest="tls_verify", metavar="true|false|PATH",
-                     help="check the target's TLS certificate (default true); PATH: a CA "
-                     "bundle for a private or self-signed CA (METASTUDIO_TLS_VERIFY)")
-    run.add_argument("--client-cert", dest="client_cert", metavar="PEM",
-                     help="client certificate and key for mutual TLS (METASTUDIO_CLIENT_CERT)")
-    run.add_argument("--strict-model", dest="strict_model", action="store_const", const=True,
-                     help="departures from the lifecycle model (MOD-*, RSP-05) fail the run "
-                     "instead of being reported as deviations")
-    run.add_argument("--full-matrix", dest="full_matrix", action="store_const", const=True,
-                     help="send the NA tenant every command in every state, not only the "
-                     "NA-only ones (the standard tenant always gets every command)")
+    settings_table.add_options(run)
     run.add_argument("-k", dest="select", help="run only tests matching this pytest expression")
-    run.add_argument("--max-failures", dest="max_failures", type=int, metavar="N",
-                     help="stop after N failing tests; the rest is reported not covered")
-    run.add_argument("-x", dest="max_failures", action="store_const", const=1,
-                     help="stop at the first failing test (--max-failures 1)")
-    run.add_argument("--workers", type=int, metavar="N",
-                     help="run the tests in N processes (default 1)")
-    run.add_argument("--shard", metavar="i/N",
-                     help="run the i-th of N parts of the tests; join the parts' report "
-                     "folders with `metastudio-conformance merge`")
     _target_options(commands.add_parser(
         "cleanup", help="delete the deletable jobs a cancelled run left behind"))
     serve = commands.add_parser("serve", help="run the bundled reference server",
@@ -103,20 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-id", dest="run_id", required=True,
                         help="the run id printed at the start of that run")
-    for option, text in CLEANUP_OPTIONS:
-        parser.add_argument(option, dest=option[2:].replace("-", "_"), help=text)
+    settings_table.add_options(parser, CLEANUP_SETTINGS)
 
 
-CLEANUP_OPTIONS = (
-    ("--target", "base URL of the server the run tested (METASTUDIO_TARGET)"),
-    ("--project-id", "project id of that run (METASTUDIO_PROJECT_ID)"),
-    ("--token", "IAM token (prefer METASTUDIO_TOKEN)"),
-    ("--ak", "access key (METASTUDIO_AK)"),
-    ("--sk", "secret key (prefer METASTUDIO_SK)"),
-    ("--profile", "YAML profile with any of the settings"),
-    ("--tls-verify", "true, false, or a CA bundle's path (METASTUDIO_TLS_VERIFY)"),
-    ("--client-cert", "client certificate and key (PEM) for mutual TLS"),
-)
+# What `cleanup` needs of the run it cleans up after: where, whose, and how to connect.
+CLEANUP_SETTINGS = ("target", "project_id", "token", "ak", "sk", "profile", "tls_verify",
+                    "client_cert")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,10 +99,11 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     from metastudio_conformance import config, inventory, runner, target
 
-    for secret in ("token", "sk"):
+    for secret in settings_table.SECRETS:
         if getattr(args, secret):
-            print(f"warning: --{secret} on the command line is visible to other users of this "
-                  f"machine; prefer METASTUDIO_{secret.upper()}", file=sys.stderr)
+            setting = settings_table.BY_KEY[secret]
+            print(f"warning: {setting.named} on the command line is visible to other users of "
+                  f"this machine; prefer {setting.env}", file=sys.stderr)
     try:
         settings = runner.finalize(config.resolve(vars(args)))
         inventory.load(settings.inventory)  # a bad inventory is a usage error, up front

@@ -10,16 +10,23 @@ import ipaddress
 import math
 import os
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, make_dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
-TENANTS = ("standard", "na")
-ENV_PREFIX = "METASTUDIO_"
-SECRET_FIELDS = ("token", "sk")
+from metastudio_conformance.settings_table import (
+    BY_KEY,
+    PROFILE,
+    PROFILE_KEYS,
+    SECRETS,
+    SETTINGS,
+    Kind,
+)
+
+TENANTS = BY_KEY["tenant"].choices
 _PROJECT_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 
 
@@ -27,40 +34,8 @@ class ConfigError(Exception):
     """A usage or configuration problem, reported as one line with exit code 2."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    target: str | None = None  # None: start the bundled reference server
-    project_id: str | None = None
-    token: str | None = None
-    ak: str | None = None
-    sk: str | None = None
-    tenant: str = "standard"
-    na_project_id: str | None = None  # a second, NA-whitelisted project for NA-only rules
-    other_project_id: str | None = None  # another project of the same credentials (AUTH-03)
-    seed: int | None = None
-    max_examples: int = 40
-    control: bool | None = None  # None: use the control interface where the target has it
-    model: Path | None = None  # lifecycle model profile; None: conformance/models/reference.yaml
-    inventory: Path | None = None  # existing jobs per state, for targets without control
-    report_dir: Path = Path("reports/latest")
-    request_timeout: float = 10.0
-    rate_limit: str | None = None  # "5/s"; None: unlimited on loopback, 5/s elsewhere
-    max_time: float | None = 1800.0  # seconds for the whole run; then the rest is not covered
-    allow_writes: bool | None = None  # writes to a non-loopback target need this (or the
-    # profile's disposable: true)
-    disposable: bool = False  # the profile says the target's data may be destroyed
-    max_live_jobs: int | None = None  # jobs of this run alive at once, per project
-    strict_model: bool = False  # model rules (MOD-*, RSP-05) fail the run, not only deviate
-    full_matrix: bool = False  # the NA tenant's matrix sends every command, not only the
-    # NA-only ones (docs/silent-points.md #18)
-    tls_verify: bool | Path = True  # False, or a CA bundle for a private or self-signed CA
-    client_cert: Path | None = None  # a PEM file with the client certificate and its key
-    max_failures: int | None = None  # stop after this many failing tests (-x: 1)
-    workers: int = 1  # test processes (pytest-xdist); 1: in this process
-    shard: str | None = None  # "i/N": this machine runs the i-th of N parts of the tests
-    run_id: str | None = None  # tags what this run creates; set by the CLI
-    bundled: bool = False  # the target is the reference server this run started
-    suite_args: tuple[str, ...] = field(default=())
+class _Derived:
+    """What follows from a run's settings (the methods of `Settings`)."""
 
     @property
     def is_loopback(self) -> bool:
@@ -93,14 +68,31 @@ class Settings:
         shown = {}
         for item in fields(self):
             value = getattr(self, item.name)
-            if item.name in SECRET_FIELDS and value:
+            if item.name in SECRETS and value:
                 value = "[redacted]"
             shown[item.name] = str(value) if isinstance(value, Path) else value
         shown.pop("suite_args")
         return shown
 
 
-_KEYS = {item.name for item in fields(Settings)} - {"suite_args", "run_id"}
+def _field(setting) -> tuple[str, Any, Any]:
+    python_type = setting.kind.python_type
+    return (setting.key, python_type | None if setting.default is None else python_type,
+            field(default=setting.default))
+
+
+# One field per profile key of the settings table, then what the run adds to them.
+Settings = make_dataclass(
+    "Settings",
+    [*(_field(setting) for setting in SETTINGS if setting.in_profile),
+     ("run_id", str | None, field(default=None)),  # tags what this run creates; set by the CLI
+     ("bundled", bool, field(default=False)),  # the target is the server this run started
+     ("suite_args", tuple[str, ...], field(default=()))],
+    bases=(_Derived,), frozen=True, namespace={"__module__": __name__},
+)
+Settings.__doc__ = "A run's settings: one field per profile key of `settings_table`."
+
+_KEYS = set(PROFILE_KEYS)
 
 
 def load_profile(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -133,8 +125,8 @@ def load_profile(path: str | os.PathLike[str]) -> dict[str, Any]:
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
     environ = os.environ if environ is None else environ
     found = {}
-    for key in _KEYS:
-        value = environ.get(ENV_PREFIX + key.upper())
+    for key in PROFILE_KEYS:
+        value = environ.get(BY_KEY[key].env)
         if value not in (None, ""):
             found[key] = value
     return found
@@ -142,7 +134,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
 
 def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Settings:
     """Merge the three sources (command line over environment over profile) and validate."""
-    profile_path = cli.get("profile") or (environ or os.environ).get(ENV_PREFIX + "PROFILE")
+    environ = os.environ if environ is None else environ
+    profile_path = cli.get(PROFILE.key) or environ.get(PROFILE.env)
     merged: dict[str, Any] = load_profile(profile_path) if profile_path else {}
     merged.update(from_environment(environ))
     merged.update({key: value for key, value in cli.items() if key in _KEYS and value is not None})
@@ -184,24 +177,19 @@ def validate(values: dict[str, Any]) -> Settings:
     return settings
 
 
-# Budgets and counts that must be positive: zero, negative, NaN or infinite ones would
-# turn a run into nothing (every test not covered) or into one that never ends.
-# Each named as a person sets it (option, else variable).
-_POSITIVE_COUNTS = {"max_examples": "--max-examples", "max_live_jobs": "--max-live-jobs",
-                    "max_failures": "--max-failures", "workers": "--workers"}
-_POSITIVE_SECONDS = {"max_time": "--max-time", "request_timeout": "METASTUDIO_REQUEST_TIMEOUT"}
-
-
 def _check_budgets(settings: Settings) -> None:
-    for name, given_as in _POSITIVE_COUNTS.items():
-        value = getattr(settings, name)
-        if value is not None and value < 1:
-            raise ConfigError(f"{name} ({given_as}) must be at least 1, not {value}")
-    for name, given_as in _POSITIVE_SECONDS.items():
-        value = getattr(settings, name)
-        if value is not None and not (math.isfinite(value) and value > 0):
-            raise ConfigError(f"{name} ({given_as}) must be a positive number of seconds, "
-                              f"not {value:g}")
+    """Budgets and counts must be positive: zero, negative, NaN or infinite ones would turn
+    a run into nothing (every test not covered) or into one that never ends."""
+    for setting in SETTINGS:
+        value = getattr(settings, setting.key) if setting.positive else None
+        if value is None:
+            continue
+        if setting.kind is Kind.INTEGER and value < 1:
+            raise ConfigError(f"{setting.key} ({setting.named}) must be at least 1, "
+                              f"not {value}")
+        if setting.kind is Kind.SECONDS and not (math.isfinite(value) and value > 0):
+            raise ConfigError(f"{setting.key} ({setting.named}) must be a positive number "
+                              f"of seconds, not {value:g}")
 
 
 def shard_of(text: str) -> tuple[int, int]:
@@ -229,27 +217,24 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+_SWITCH = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
 def _coerce(key: str, value: Any) -> Any:
+    """A value as its setting's kind reads it (profile values may already be typed)."""
+    kind = BY_KEY[key].kind
     try:
-        if key == "seed":
+        if kind is Kind.INTEGER:
             return int(value)
-        if key in ("max_examples", "max_live_jobs", "max_failures", "workers"):
-            return int(value)
-        if key == "request_timeout":
+        if kind is Kind.SECONDS:
             return float(value)
-        if key in ("max_time",):
-            return float(value)
-        if key in ("control", "allow_writes", "disposable", "strict_model",
-                   "full_matrix"):
-            if isinstance(value, bool):
-                return value
-            return {"true": True, "yes": True, "1": True, "false": False, "no": False,
-                    "0": False}[str(value).lower()]
-        if key in ("report_dir", "model", "inventory"):
+        if kind is Kind.SWITCH:
+            return value if isinstance(value, bool) else _SWITCH[str(value).lower()]
+        if kind is Kind.PATH:
             return Path(value)
-        if key == "tls_verify":
+        if kind is Kind.TLS:
             return _tls_verify(value)
-        if key == "client_cert":
+        if kind is Kind.FILE:
             return _existing_file(key, value)
     except (ValueError, KeyError, TypeError, OverflowError):  # int(inf) overflows
         raise ConfigError(f"setting {key} has an invalid value {value!r}") from None
@@ -262,9 +247,8 @@ def _tls_verify(value: Any) -> bool | Path:
     """true, false, or the path of a CA bundle (as schemathesis' --tls-verify)."""
     if isinstance(value, bool):
         return value
-    flag = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
-    if str(value).lower() in flag:
-        return flag[str(value).lower()]
+    if str(value).lower() in _SWITCH:
+        return _SWITCH[str(value).lower()]
     return _existing_file("tls_verify", value)
 
 

@@ -20,12 +20,12 @@ from metastudio_conformance.jobs import JobFactory
 from metastudio_conformance.outcomes import Violation
 from metastudio_conformance.pool import Ledger
 from metastudio_conformance.results import Recorder
+from metastudio_conformance.settings_table import SETTINGS, Replay
 
-# What decides which tests run and on which jobs: a replay repeats all of it (secrets come
-# from the environment or the profile again, never from this line).
-REPLAYED = ("target", "project_id", "tenant", "na_project_id", "other_project_id",
-            "profile", "model", "inventory", "max_examples", "max_time", "allow_writes",
-            "strict_model", "full_matrix", "report_dir", "max_failures", "workers", "shard")
+# What the replay line repeats (the table's replay column): the settings it always
+# repeats (the seed) first.
+REPLAYED = sorted((setting for setting in SETTINGS if setting.replay is not Replay.NEVER),
+                  key=lambda setting: setting.replay is not Replay.ALWAYS)
 
 
 @dataclass
@@ -119,16 +119,11 @@ class RunContext:
     @property
     def replay(self) -> str:
         """The command that repeats this run: seed, target, projects, model, selection."""
-        parts = ["metastudio-conformance", "run", "--seed", str(self.settings.seed)]
-        for option in REPLAYED:
-            value = self.given.get(option)
-            if value is True:
-                parts.append("--" + option.replace("_", "-"))
-            elif value not in (None, False):
-                parts += ["--" + option.replace("_", "-"),
-                          f"{value:g}" if isinstance(value, float) else str(value)]
-        if self.given.get("control") is False:
-            parts.append("--no-control")
+        parts = ["metastudio-conformance", "run"]
+        for setting in REPLAYED:
+            parts += setting.command_line(getattr(self.settings, setting.key)
+                                          if setting.replay is Replay.ALWAYS
+                                          else self.given.get(setting.key))
         if self.selection:
             parts += ["-k", self.selection]
         return shlex.join(parts)

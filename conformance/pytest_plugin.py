@@ -3,7 +3,9 @@
     pytest --pyargs metastudio_conformance.suite --target URL --project-id ID
 
 Installed as a pytest plugin (entry point `pytest11`), it adds the options of
-`metastudio-conformance run` to pytest, and only when the session collects the suite
+`metastudio-conformance run` to pytest (from the settings table, less the credentials, which
+come from the environment or the profile, and less --max-failures and --workers: pytest's
+--maxfail and pytest-xdist's -n say them), and only when the session collects the suite
 does it act: it resolves the settings as the CLI does (options over environment over
 profile) and goes the CLI's way (`runner.open_run`): the bundled reference server when
 no target is given, the preflight, cleanup, `results.json` and the reports. Under the
@@ -20,45 +22,22 @@ import pytest
 from metastudio_conformance import config as run_config
 from metastudio_conformance import runner, target, workers
 from metastudio_conformance.plugin import ConformancePlugin
-
-# The CLI's options of `run`: (flag, Settings field, help).
-OPTIONS = (
-    ("--target", "target", "base URL of the server under test (METASTUDIO_TARGET); none: "
-     "the bundled reference server"),
-    ("--project-id", "project_id", "project id (METASTUDIO_PROJECT_ID)"),
-    ("--tenant", "tenant", "standard or na"),
-    ("--na-project-id", "na_project_id", "an NA-whitelisted project"),
-    ("--other-project-id", "other_project_id", "another project of the same credentials"),
-    ("--profile", "profile", "YAML profile with any of the settings"),
-    ("--seed", "seed", "make the run repeatable"),
-    ("--max-examples", "max_examples", "examples per property test"),
-    ("--report-dir", "report_dir", "where results.json and the reports go"),
-    ("--model", "model", "lifecycle model profile: a file, or reference or strict"),
-    ("--inventory", "inventory", "YAML of existing jobs per state"),
-    ("--rate-limit", "rate_limit", "client-side request rate, e.g. 5/s"),
-    ("--max-time", "max_time", "time budget in seconds"),
-    ("--max-live-jobs", "max_live_jobs", "jobs of this run alive at once per project"),
-    ("--tls-verify", "tls_verify", "true, false, or a CA bundle's path"),
-    ("--client-cert", "client_cert", "client certificate and key (PEM) for mutual TLS"),
-    ("--shard", "shard", "i/N: run the i-th of N parts of the tests (merge them with "
-     "metastudio-conformance merge)"),
-)
-FLAGS = (
-    ("--no-control", "control", False, "never use the test-control interface"),
-    ("--allow-writes", "allow_writes", True, "let the run write to a non-loopback target"),
-    ("--strict-model", "strict_model", True, "departures from the lifecycle model fail the run"),
-    ("--full-matrix", "full_matrix", True, "send the NA tenant every command in every state"),
-)
+from metastudio_conformance.settings_table import SETTINGS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("metastudio-conformance", "MetaStudio conformance run "
                             "(credentials: METASTUDIO_TOKEN, or METASTUDIO_AK and _SK)")
-    for flag, dest, text in OPTIONS:
-        group.addoption(flag, dest=f"msc_{dest}", default=None, help=text)
-    for flag, dest, value, text in FLAGS:
-        group.addoption(flag, dest=f"msc_{dest}", action="store_const", const=value,
-                        default=None, help=text)
+    for setting in SETTINGS:
+        for option in setting.pytest_options:  # config checks the values, in its words
+            group.addoption(option.flag, **setting.argparse_arguments(
+                option, dest=f"msc_{setting.key}", typed=False))
+
+
+def given_options(getoption) -> dict:
+    """The settings given as this plugin's options, by key (None: not given)."""
+    return {setting.key: getoption(f"msc_{setting.key}")
+            for setting in SETTINGS if setting.pytest_options}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -69,7 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
                   for plugin in config.pluginmanager.get_plugins())
     if cli_run or not _collects_suite(config):
         return  # the CLI runs this session, or it is not a conformance run at all
-    given = {dest: config.getoption(f"msc_{dest}") for _, dest, *_ in OPTIONS + FLAGS}
+    given = given_options(config.getoption)
     selection = config.getoption("keyword") or None
     processes = config.getoption("numprocesses", None)  # pytest-xdist's -n
     if isinstance(processes, int) and processes > 1:

@@ -23,6 +23,7 @@ from metastudio_conformance.config import Settings
 from metastudio_conformance.context import RunContext
 from metastudio_conformance.plugin import ConformancePlugin
 from metastudio_conformance.scope import ScopePlugin
+from metastudio_conformance.settings_table import SECRETS
 from metastudio_conformance.workers import ControllerPlugin
 
 
@@ -68,8 +69,8 @@ def open_run(settings: Settings, given: dict | None = None,
         target.preflight(settings)
         context.settings = settings
         scope = ScopePlugin(context)
-        run = Run(context, ConformancePlugin(context), redact.Redactor([settings.token,
-                                                                        settings.sk]),
+        secrets_given = [getattr(settings, key) for key in SECRETS]
+        run = Run(context, ConformancePlugin(context), redact.Redactor(secrets_given),
                   scope=scope, controller=ControllerPlugin(context, scope))
         print(f"run id: {settings.run_id} (cleanup: metastudio-conformance cleanup "
               f"--run-id {settings.run_id}); seed {settings.seed}", file=sys.stderr)

@@ -23,9 +23,10 @@ from metastudio_conformance import combine, results
 from metastudio_conformance.config import Settings
 from metastudio_conformance.context import RunContext
 from metastudio_conformance.scope import ScopePlugin
+from metastudio_conformance.settings_table import SETTINGS, Kind
 
 KEY = "metastudio_conformance"  # in xdist's workerinput and workeroutput
-PATHS = ("model", "inventory", "report_dir", "client_cert")
+PATHS = tuple(s.key for s in SETTINGS if s.kind in (Kind.PATH, Kind.FILE))
 
 
 class ControllerPlugin:
