@@ -55,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-id", dest="run_id", required=True,
                         help="the run id printed at the start of that run")
-    settings_table.add_options(parser, CLEANUP_SETTINGS)
+    settings_table.add_options(parser, CLEANUP_SETTINGS, helps={
+        "target": "base URL of the server the run tested",
+        "project_id": "project id of that run"})
 
 
 # What `cleanup` needs of the run it cleans up after: where, whose, and how to connect.

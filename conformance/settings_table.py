@@ -94,20 +94,20 @@ class Setting:
             return ()
         return tuple(o for o in self.options if o.flag.startswith("--"))
 
-    def help(self, option: Option) -> str:
-        text = option.help or self.meaning.replace("`", "")
+    def help(self, option: Option, text: str | None = None) -> str:
+        text = text or option.help or self.meaning.replace("`", "")
         where = f"prefer {self.env}" if self.secret else self.env
         return f"{text} [{where}]".replace("%", "%%")  # argparse formats help with %
 
-    def argparse_arguments(self, option: Option, *, dest: str,
-                           typed: bool = True) -> dict[str, Any]:
+    def argparse_arguments(self, option: Option, *, dest: str, typed: bool = True,
+                           help: str | None = None) -> dict[str, Any]:
         """add_argument's keywords for one option; `typed=False` leaves every check to
         `config` (the pytest entry point, whose usage errors are config's one line)."""
-        arguments: dict[str, Any] = {"dest": dest, "default": None, "help": self.help(option)}
+        arguments: dict[str, Any] = {"dest": dest, "default": None,
+                                     "help": self.help(option, help)}
         if option.const is not None:
             return {**arguments, "action": "store_const", "const": option.const}
-        if option.metavar:
-            arguments["metavar"] = option.metavar
+        arguments["metavar"] = option.metavar or self.key.upper()
         if typed and self.kind.argparse_type:
             arguments["type"] = self.kind.argparse_type
         if typed and self.choices:
@@ -142,8 +142,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sk", Kind.TEXT, "secret key of AK/SK authentication; needs `ak`",
             options=(Option("--sk"),), secret=True, credential=True),
     Setting("tenant", Kind.TEXT, "`standard` (default) or `na` (whitelisted)",
-            default="standard", options=(Option("--tenant"),), choices=("standard", "na"),
-            replay=Replay.GIVEN),
+            default="standard", options=(Option("--tenant", metavar="standard|na"),),
+            choices=("standard", "na"), replay=Replay.GIVEN),
     Setting("na_project_id", Kind.TEXT, "an NA-whitelisted project, for the NA-only rules",
             options=(Option("--na-project-id", metavar="ID"),), replay=Replay.GIVEN),
     Setting("other_project_id", Kind.TEXT, "a second project of the same credentials, for "
@@ -217,12 +217,14 @@ PROFILE_KEYS = tuple(setting.key for setting in SETTINGS if setting.in_profile)
 SECRETS = tuple(setting.key for setting in SETTINGS if setting.secret)
 
 
-def add_options(parser: argparse.ArgumentParser, keys: tuple[str, ...] | None = None) -> None:
-    """The command-line options of these settings (all by default) on an argparse parser."""
+def add_options(parser: argparse.ArgumentParser, keys: tuple[str, ...] | None = None,
+                helps: dict[str, str] | None = None) -> None:
+    """The command-line options of these settings (all by default) on an argparse parser;
+    `helps` words a setting for this command (cleanup's target is the run's, not none)."""
     for setting in (BY_KEY[key] for key in keys) if keys else SETTINGS:
         for option in setting.options:
-            parser.add_argument(option.flag, **setting.argparse_arguments(option,
-                                                                           dest=setting.key))
+            parser.add_argument(option.flag, **setting.argparse_arguments(
+                option, dest=setting.key, help=(helps or {}).get(setting.key)))
 
 
 def markdown() -> str:
