@@ -65,6 +65,8 @@ class Option:
 
 @dataclass(frozen=True)
 class Setting:
+    """One row of the table."""
+
     key: str  # the profile key and the field of `Settings`
     kind: Kind
     meaning: str  # one line of Markdown: the README's and (plain) the --help text
@@ -73,7 +75,7 @@ class Setting:
     choices: tuple[str, ...] | None = None
     positive: bool = False  # a count of at least 1, or a finite number of seconds above 0
     secret: bool = False  # never printed, never replayed, warned about on a command line
-    credential: bool = False  # the pytest entry point takes it from the environment only
+    credential: bool = False  # pytest entry point: from the environment or profile only
     replay: Replay = Replay.NEVER
     in_profile: bool = True  # False: only says where the profile is (not a Settings field)
     pytest_own: str | None = None  # pytest's own option carries it (its dest), not ours
@@ -125,8 +127,6 @@ class Setting:
                      if o.const == value and type(o.const) is type(value)), [])
 
 
-_N = "N"  # the metavar of a count
-
 SETTINGS: tuple[Setting, ...] = (
     Setting("profile", Kind.TEXT, "YAML profile with any of the settings, by profile key",
             options=(Option("--profile", metavar="FILE"),), replay=Replay.GIVEN,
@@ -158,7 +158,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("seed", Kind.INTEGER, "makes a run repeatable (a random one is printed "
             "otherwise)", options=(Option("--seed"),), replay=Replay.ALWAYS),
     Setting("max_examples", Kind.INTEGER, "examples per property test (40; 10 on a "
-            "non-loopback target)", default=40, options=(Option("--max-examples", metavar=_N),),
+            "non-loopback target)", default=40, options=(Option("--max-examples", metavar="N"),),
             positive=True, replay=Replay.GIVEN),
     Setting("control", Kind.SWITCH, "use the test-control interface (auto-detected)",
             options=(Option("--no-control", const=False,
@@ -181,7 +181,7 @@ SETTINGS: tuple[Setting, ...] = (
             replay=Replay.GIVEN),
     Setting("max_live_jobs", Kind.INTEGER, "jobs of the run alive at once per project (none "
             "on loopback, 20 elsewhere): older deletable ones are deleted first",
-            options=(Option("--max-live-jobs", metavar=_N),), positive=True),
+            options=(Option("--max-live-jobs", metavar="N"),), positive=True),
     Setting("disposable", Kind.SWITCH, "the profile says the target's data may be destroyed "
             "(writes allowed)", default=False),
     Setting("strict_model", Kind.SWITCH, "departures from the lifecycle model (MOD-*, "
@@ -199,12 +199,12 @@ SETTINGS: tuple[Setting, ...] = (
             "mutual TLS", options=(Option("--client-cert", metavar="PEM"),)),
     Setting("max_failures", Kind.INTEGER, "stop after N failing tests (`-x`: 1); the tests "
             "not reached are reported not-covered with that reason",
-            options=(Option("--max-failures", metavar=_N),
+            options=(Option("--max-failures", metavar="N"),
                      Option("-x", const=1, help="stop at the first failing test "
                             "(--max-failures 1)")),
             positive=True, replay=Replay.GIVEN, pytest_own="maxfail"),
     Setting("workers", Kind.INTEGER, "test processes on this machine (1)", default=1,
-            options=(Option("--workers", metavar=_N),), positive=True, replay=Replay.GIVEN,
+            options=(Option("--workers", metavar="N"),), positive=True, replay=Replay.GIVEN,
             pytest_own="numprocesses"),
     Setting("shard", Kind.TEXT, "`i/N`: run only the i-th of N parts of the tests; "
             "`metastudio-conformance merge` joins the parts",
