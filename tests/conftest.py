@@ -15,6 +15,22 @@ SERVE = (sys.executable, "-m", "metastudio_conformance.reference_server")
 
 ROOT = Path(__file__).resolve().parent.parent
 NA_PROJECT = "f" * 32  # every test server is started with this NA project
+TIERS = ("faults", "reports", "slow")  # the marks that keep a test out of the fast tier
+
+
+def pytest_collection_modifyitems(items):
+    """Tiers and workers: a test with none of TIERS' marks is `fast` (`pytest -m fast`);
+    tests that share a module- or session-scoped fixture (a whole CLI run, a built wheel)
+    go to one xdist worker (`--dist loadgroup`), so the fixture is paid for once."""
+    for item in items:
+        if not any(item.get_closest_marker(mark) for mark in TIERS):
+            item.add_marker(pytest.mark.fast)
+        definitions = getattr(item, "_fixtureinfo", None)
+        shared = definitions and any(
+            defs[-1].scope in ("module", "session") and not defs[-1].baseid == ""
+            for defs in definitions.name2fixturedefs.values())
+        if shared and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from metastudio_conformance.auth import TokenAuth
@@ -21,6 +22,7 @@ def _show(server, job_id: str) -> requests.Response:
                         f"user/jobs/{job_id}", auth=TokenAuth(TOKEN), timeout=10)
 
 
+@pytest.mark.slow
 def test_inventory_uses_only_disposable_jobs_in_their_listed_state(tmp_path, server_factory):
     server = server_factory("--token", TOKEN)
     disposable = _seed(server, "JOB_FINISH")
@@ -47,6 +49,7 @@ def test_inventory_uses_only_disposable_jobs_in_their_listed_state(tmp_path, ser
     assert "no control interface" in evidence and "inventory" in evidence
 
 
+@pytest.mark.slow
 def test_max_live_jobs_caps_the_runs_jobs(tmp_path, server_factory):
     server = server_factory("--token", TOKEN)
     result = run_cli([*server.run_args(), "--max-live-jobs", "5",

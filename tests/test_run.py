@@ -99,6 +99,7 @@ def test_command_matrices_cover_every_state(default_run):
     assert cells["commands_na"] == {(s, c) for s in states for c in contract.na_only_commands()}
 
 
+@pytest.mark.slow
 def test_full_matrix_sends_the_na_tenant_every_command(tmp_path):
     run = run_cli(["run", "--seed", "1", "--full-matrix", "-k",
                    "test_commands_na_tenant and WAIT_USER_CONFIRM"], tmp_path / "reports")
@@ -153,6 +154,7 @@ def test_malformed_profile_is_exit_2(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_time_budget_reports_the_rest_not_covered(tmp_path):
     result = run_cli(["run", "--seed", "1", "--max-time", "1"], tmp_path / "reports",
                      timeout=120)
@@ -176,6 +178,7 @@ def test_deselected_requirements_are_disabled_not_missing(tmp_path):
     assert "deselected by -k 'test_unknown_job_is_not_found'" in evidence
 
 
+@pytest.mark.slow
 def test_replay_line_repeats_the_failing_run(tmp_path, server_factory):
     server = server_factory("--fault", "chinese-user-id-accepted")
     first = run_cli([*server.run_args(), "--seed", "5", "--max-examples", "10",

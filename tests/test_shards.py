@@ -35,6 +35,7 @@ def _ids(result) -> set[str]:
     return {test["id"] for test in result.results["tests"]}
 
 
+@pytest.mark.slow
 def test_merged_shards_say_what_the_whole_run_says(sharded):
     assert [p.code for p in sharded.parts] == [0, 0], sharded.parts[1].stderr[-2000:]
     assert sharded.whole.code == 0 and sharded.merged.code == 0, sharded.merged.stderr
@@ -51,6 +52,7 @@ def test_merged_shards_say_what_the_whole_run_says(sharded):
         name: len(rows) for name, rows in sharded.whole.results["matrices"].items()}
 
 
+@pytest.mark.slow
 def test_each_shard_runs_its_part_and_records_the_rest_as_elsewhere(sharded):
     first, second = (p.results for p in sharded.parts)
     ran = [{t["id"] for t in doc["tests"] if t["outcome"] != "other-shard"}
@@ -66,6 +68,7 @@ def test_each_shard_runs_its_part_and_records_the_rest_as_elsewhere(sharded):
                 assert row["evidence"].startswith(f"not covered here: shard {number}/2")
 
 
+@pytest.mark.slow
 def test_merged_folder_has_one_junit_and_one_allure_folder(sharded):
     merged = sharded.merged.report_dir
     cases = list(ET.parse(merged / "junit.xml").getroot().iter("testcase"))
@@ -79,6 +82,7 @@ def test_merged_folder_has_one_junit_and_one_allure_folder(sharded):
     assert "| Shard | 1/2 (" in (sharded.parts[0].report_dir / "conformance.md").read_text()
 
 
+@pytest.mark.slow
 def test_shards_and_their_merge_follow_the_documented_schema(sharded):
     schema = json.loads((ROOT / "docs" / "results.schema.json").read_text())
     for result in (*sharded.parts, sharded.merged):
@@ -106,6 +110,7 @@ def _edited_copy(source, target, **changes):
     (lambda s, t: [s[0], t / "nowhere"], "is not a folder"),
     (lambda s, t: [s[0], t], "no results.json in"),
 ])
+@pytest.mark.slow
 def test_merge_refuses_what_is_not_one_run(sharded, tmp_path, make, message):
     folders = make([p.report_dir for p in sharded.parts], tmp_path)
     result = run_cli(["merge", *map(str, folders), "--report-dir", str(tmp_path / "out")],
@@ -116,6 +121,7 @@ def test_merge_refuses_what_is_not_one_run(sharded, tmp_path, make, message):
     assert not (tmp_path / "out" / "results.json").exists()
 
 
+@pytest.mark.slow
 def test_a_whole_run_is_not_a_shard(sharded, tmp_path):
     result = run_cli(["merge", str(sharded.whole.report_dir), "--report-dir",
                       str(tmp_path / "out")], tmp_path / "out", timeout=60)

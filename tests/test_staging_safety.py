@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import requests
 
 from metastudio_conformance.auth import TokenAuth
@@ -46,6 +47,7 @@ def _status(server, token: str, job_id: str) -> int:
                         timeout=10).status_code
 
 
+@pytest.mark.slow
 def test_foreign_jobs_are_left_byte_for_byte_unchanged(tmp_path, server_factory):
     token = "foreign-test-token"
     server = server_factory("--token", token)
@@ -124,6 +126,7 @@ def test_non_loopback_target_needs_allow_writes(tmp_path):
                             "disposable": "true"}).writes_allowed
 
 
+@pytest.mark.slow
 def test_ctrl_c_still_cleans_up(tmp_path, server_factory):
     import os
     import signal

@@ -15,6 +15,8 @@ import pytest
 
 from tests.conftest import run_cli
 
+pytestmark = pytest.mark.slow  # three whole CLI runs, two of them with workers
+
 STOPPED = "the run stopped after 1 failure(s) (--max-failures)"
 
 
