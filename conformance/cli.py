@@ -16,16 +16,14 @@ from importlib import resources
 from pathlib import Path
 
 from metastudio_conformance import settings_table
+from metastudio_conformance.exit_codes import ExitCode, Verdict, failed, verdict
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_SUITE_ERROR = 0, 1, 2, 3, 4
-EXIT_NOTHING_TESTED = 5  # every documented requirement not covered or disabled
-EXIT_INTERRUPTED = 130
 SUITE_DIR = Path(str(resources.files("metastudio_conformance.suite")))
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line and exit 2, as for every usage problem
-        self.exit(EXIT_USAGE, f"metastudio-conformance: error: {message}\n")
+        self.exit(ExitCode.USAGE, f"metastudio-conformance: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,17 +83,17 @@ def main(argv: list[str] | None = None) -> int:
 
         for requirement in REQUIREMENTS.values():
             print(f"{requirement.id:<8} {requirement.title}  [{requirement.source}]")
-        return EXIT_OK
+        return ExitCode.OK
     if args.command == "cleanup":
         return cleanup(args)
     if args.command != "run":
         build_parser().print_help()
-        return EXIT_USAGE
+        return ExitCode.USAGE
     try:
         return run(args)
     except KeyboardInterrupt:  # pytest handles its own; this is Ctrl-C around it
         print("metastudio-conformance: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,13 +111,13 @@ def run(args: argparse.Namespace) -> int:
             with _redacted_console(run.redactor):
                 code = _run_pytest(run)
     except config.ConfigError as exc:
-        return _fail(EXIT_USAGE, str(exc))
+        return _fail(ExitCode.USAGE, str(exc))
     except target.TargetUnreachable as exc:
-        return _fail(EXIT_UNREACHABLE, f"target unreachable: {exc}")
+        return _fail(ExitCode.UNREACHABLE, f"target unreachable: {exc}")
     except target.SetupError as exc:  # before any test: no results, no FAIL rows
-        return _fail(EXIT_USAGE, str(exc))
+        return _fail(ExitCode.USAGE, str(exc))
     except target.ReferenceServerFailed as exc:
-        return _fail(EXIT_SUITE_ERROR, str(exc))
+        return _fail(ExitCode.SUITE_ERROR, str(exc))
     return _exit_code(code, run)
 
 
@@ -150,15 +148,15 @@ def cleanup(args: argparse.Namespace) -> int:
         target.preflight(settings)
         deleted, kept = leftovers.remove(settings, args.run_id)
     except (config.ConfigError, target.SetupError) as exc:
-        return _fail(EXIT_USAGE, str(exc))
+        return _fail(ExitCode.USAGE, str(exc))
     except target.TargetUnreachable as exc:
-        return _fail(EXIT_UNREACHABLE, f"target unreachable: {exc}")
+        return _fail(ExitCode.UNREACHABLE, f"target unreachable: {exc}")
     except requests.RequestException as exc:  # it passed the preflight, then went away
-        return _fail(EXIT_UNREACHABLE, "target unreachable: " + target.describe(
+        return _fail(ExitCode.UNREACHABLE, "target unreachable: " + target.describe(
             exc, settings.target, settings.request_timeout))
     print(f"run {args.run_id}: deleted {len(deleted)} job(s); kept {len(kept)} not deletable"
           + (f" ({', '.join(f'{j} in {s}' for j, s in kept)})" if kept else ""))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _run_pytest(run) -> int:
@@ -192,29 +190,25 @@ def _run_pytest(run) -> int:
 
 
 def _exit_code(code: int, run) -> int:
+    """The exit code of the run (`exit_codes.verdict`), said in one line."""
     rows, context = run.rows, run.context
-    statuses = {row["status"] for row in rows.values()}
-    if context.abort_reason:  # the run stopped itself (pytest says "interrupted" too)
-        return _fail(EXIT_SUITE_ERROR, context.abort_reason)
-    if code == 2 and not context.stopped:  # Ctrl-C (xdist says it of --max-failures too)
-        return _fail(EXIT_INTERRUPTED, "interrupted; the jobs this run created and left "
-                     "deletable were deleted")
-    if "fail" in statuses:
-        failed = ", ".join(rid for rid, row in rows.items() if row["status"] == "fail")
-        print(f"conformance failures: {failed}", file=sys.stderr)
+    ended = verdict(rows.values(), bool(context.abort_reason), code, bool(context.stopped))
+    if ended is Verdict.FAILED:
+        print(f"conformance failures: {', '.join(failed(rows.values()))}", file=sys.stderr)
         print(f"replay: {context.replay}", file=sys.stderr)
-        return EXIT_FAIL
-    if code == 5:
-        return _fail(EXIT_USAGE, "no test matched the selection")
-    if code in (3, 4):  # internal error, usage error
-        return _fail(EXIT_SUITE_ERROR if code == 3 else EXIT_USAGE, f"pytest exited with {code}")
-    if "error" in statuses or code != 0:
-        return _fail(EXIT_SUITE_ERROR, "the suite could not complete; see results.json")
-    documented = [row for row in rows.values() if row["kind"] == "documented"]
-    if not any(row["status"] == "pass" for row in documented):
-        return _fail(EXIT_NOTHING_TESTED, "no documented requirement was tested (all not "
-                     "covered or disabled); see the reasons in results.json")
-    return EXIT_OK
+        return ended.code
+    message = {
+        Verdict.ABORTED: context.abort_reason,
+        Verdict.INTERRUPTED: "interrupted; the jobs this run created and left deletable "
+                             "were deleted",
+        Verdict.NO_TEST_SELECTED: "no test matched the selection",
+        Verdict.PYTEST_INTERNAL_ERROR: f"pytest exited with {code}",
+        Verdict.PYTEST_USAGE_ERROR: f"pytest exited with {code}",
+        Verdict.INCOMPLETE: "the suite could not complete; see results.json",
+        Verdict.NOTHING_TESTED: "no documented requirement was tested (all not covered or "
+                                "disabled); see the reasons in results.json",
+    }.get(ended)
+    return _fail(ended.code, message) if message else ended.code
 
 
 def _fail(code: int, message: str) -> int:

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from metastudio_conformance.results import Recorder
+from metastudio_conformance.status import Placeholder
 
 # Which record of a test wins when parts disagree: one that ran beats one that did not.
-PRECEDENCE = {"other-shard": 0, "not-run": 1, "deselected": 2}
+PRECEDENCE = {outcome: rank for rank, outcome in enumerate(Placeholder)}
 
 
 @dataclass
@@ -79,4 +80,4 @@ def fill_unrun(into, collected: list[tuple[str, list[str]]], reason: str) -> Non
     seen = {test["id"] for test in into.recorder.tests}
     for nodeid, claims in collected:
         if nodeid not in seen:
-            into.recorder.not_run(nodeid, claims, "not-covered", "not-run", reason)
+            into.recorder.not_run(nodeid, claims, Placeholder.NOT_RUN, reason)

@@ -16,6 +16,7 @@ from metastudio_conformance import requirements
 from metastudio_conformance.answers import Answer
 from metastudio_conformance.client import ApiClient
 from metastudio_conformance.outcomes import Violation
+from metastudio_conformance.status import Status
 
 
 def answer(response: requests.Response) -> Answer:
@@ -49,9 +50,10 @@ def noted(api: ApiClient, matrix: str, row: dict, rule, *args) -> None:
     try:
         that(api, rule, *args)
     except Violation as violation:
-        api.run.note(matrix, {**row, "verdict": "fail", "requirement": violation.requirement})
+        api.run.note(matrix, {**row, "verdict": Status.FAIL,
+                                 "requirement": violation.requirement})
         raise
-    api.run.note(matrix, {**row, "verdict": "pass"})
+    api.run.note(matrix, {**row, "verdict": Status.PASS})
 
 
 def unchanged(api: ApiClient, requirement: str, job_id: str, state: str) -> None:

@@ -18,6 +18,7 @@ from metastudio_conformance.answers import Answer
 from metastudio_conformance.client import ApiClient
 from metastudio_conformance.model import JobModel, Model, Prediction
 from metastudio_conformance.outcomes import Violation
+from metastudio_conformance.status import Status
 
 
 @dataclass
@@ -131,10 +132,11 @@ def judge(step: CommandStep, show_after: bool, matrix: str | None) -> bool:
             step.judge_state_after()
     except Violation as violation:
         if matrix:
-            api.run.note(matrix, {**step.cell(), "verdict": "fail",
+            api.run.note(matrix, {**step.cell(), "verdict": Status.FAIL,
                                   "requirement": violation.requirement})
         raise
     if matrix:
         deviated = len(getattr(api.run, "deviations", ())) > deviations
-        api.run.note(matrix, {**step.cell(), "verdict": "deviation" if deviated else "pass"})
+        api.run.note(matrix, {**step.cell(), "verdict": Status.DEVIATION if deviated
+                                               else Status.PASS})
     return step.executed

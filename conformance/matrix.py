@@ -14,6 +14,7 @@ from __future__ import annotations
 from metastudio_conformance import expect, requirements
 from metastudio_conformance.lifecycle import CommandStep, judge, run_command, send
 from metastudio_conformance.outcomes import Violation
+from metastudio_conformance.status import Status
 
 
 def commands_in_state(api, jobs, model, tenant: str, state: str, bodies: list[dict],
@@ -59,11 +60,11 @@ def _judge_refusal(step: CommandStep, matrix: str) -> None:
     try:
         step.judge_answer()
     except Violation as violation:
-        step.api.run.note(matrix, {**step.cell(), "verdict": "fail",
+        step.api.run.note(matrix, {**step.cell(), "verdict": Status.FAIL,
                                    "requirement": violation.requirement})
         raise
     deviated = len(getattr(step.api.run, "deviations", ())) > deviations
-    step.noted = {**step.cell(), "verdict": "deviation" if deviated else "pass"}
+    step.noted = {**step.cell(), "verdict": Status.DEVIATION if deviated else Status.PASS}
 
 
 def _one_job_each(api, jobs, model, tenant, state, bodies, matrix) -> None:

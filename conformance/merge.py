@@ -21,11 +21,11 @@ from pathlib import Path
 
 from metastudio_conformance import __version__, combine
 from metastudio_conformance.config import shard_of
+from metastudio_conformance.exit_codes import ExitCode, Verdict, failed, verdict
 from metastudio_conformance.reports import document as doc
 from metastudio_conformance.results import Recorder, requests_per_requirement, table
 
 PROG = "metastudio-conformance merge"
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_SUITE_ERROR, EXIT_NOTHING_TESTED = 0, 1, 2, 4, 5
 # What must be the same in every shard of one run.
 SAME = ("results_version", "suite_version", "spec_sha256", "seed", "max_examples", "strict",
         "selection")
@@ -37,7 +37,7 @@ class MergeError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
-        self.exit(EXIT_USAGE, f"{PROG}: error: {message}\n")
+        self.exit(ExitCode.USAGE, f"{PROG}: error: {message}\n")
 
 
 def main(argv: list[str]) -> int:
@@ -53,9 +53,9 @@ def main(argv: list[str]) -> int:
         document = merge(shards, out)
     except MergeError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     write(out, document, [folder for folder, _ in shards])
-    return verdict(document)
+    return exit_code(document)
 
 
 def load_shards(folders: list[Path], out: Path) -> list[tuple[Path, dict]]:
@@ -194,24 +194,20 @@ def _join_junit(paths: list[Path], out: Path) -> None:
     trees[0].write(out, encoding="utf-8", xml_declaration=True)
 
 
-def verdict(document: dict) -> int:
-    """The merged run's exit code, as `run` gives it."""
-    rows = {row["id"]: row for row in document["requirements"]}
-    print(table(rows))
-    statuses = {row["status"] for row in rows.values()}
-    if document.get("aborted"):
-        print(f"{PROG}: a shard stopped early: {document['aborted']}", file=sys.stderr)
-        return EXIT_SUITE_ERROR
-    if "fail" in statuses:
-        failed = ", ".join(rid for rid, row in rows.items() if row["status"] == "fail")
-        print(f"conformance failures: {failed}", file=sys.stderr)
+def exit_code(document: dict) -> int:
+    """The merged run's exit code, by the policy of `run` (`exit_codes.verdict`)."""
+    rows = document["requirements"]
+    print(table({row["id"]: row for row in rows}))
+    ended = verdict(rows, aborted=bool(document.get("aborted")))
+    if ended is Verdict.FAILED:
+        print(f"conformance failures: {', '.join(failed(rows))}", file=sys.stderr)
         print(f"replay: {document.get('replay')}", file=sys.stderr)
-        return EXIT_FAIL
-    if "error" in statuses:
-        print(f"{PROG}: the suite could not complete; see results.json", file=sys.stderr)
-        return EXIT_SUITE_ERROR
-    if not any(row["status"] == "pass" for row in rows.values()
-               if row.get("kind") == "documented"):
-        print(f"{PROG}: no documented requirement was tested", file=sys.stderr)
-        return EXIT_NOTHING_TESTED
-    return EXIT_OK
+        return ended.code
+    message = {
+        Verdict.ABORTED: f"a shard stopped early: {document.get('aborted')}",
+        Verdict.INCOMPLETE: "the suite could not complete; see results.json",
+        Verdict.NOTHING_TESTED: "no documented requirement was tested",
+    }.get(ended)
+    if message:
+        print(f"{PROG}: {message}", file=sys.stderr)
+    return ended.code

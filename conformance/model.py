@@ -9,6 +9,7 @@ is a configuration error rather than a silent gap.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
@@ -21,6 +22,35 @@ from metastudio_conformance.config import ConfigError
 DEFAULT = Path(str(resources.files("metastudio_conformance.models") / "reference.yaml"))
 _REQUIRES = {"all-parts-uploaded", "parts-confirmed", "update-video"}
 _KEYS = {"refusal", "unknown_job", "max_response_time", "seeded_parts", "transitions"}
+
+
+class RefusalStyle(StrEnum):
+    """How a command that is not allowed now is refused (MOD-02); the docs leave it open."""
+
+    BAD_REQUEST = "400"  # 400 with the error body
+    EXCUTE_FAILED = "excute-failed"  # 200 with commond_result EXCUTE_FAILED
+    EITHER = "either"
+
+    def accepts(self, answer: Answer) -> bool:
+        if self is RefusalStyle.BAD_REQUEST:
+            return answer.status == 400
+        if self is RefusalStyle.EXCUTE_FAILED:
+            return requirements.is_excute_failed(answer)
+        return requirements.is_refusal(answer)
+
+
+class UnknownJobAnswer(StrEnum):
+    """The status an unknown (or deleted) job answers with (MOD-03); the docs say 404
+    MSS.41000003, the seed lists only 400."""
+
+    NOT_FOUND = "404"
+    BAD_REQUEST = "400"
+    EITHER = "either"
+
+    def accepts(self, status: int) -> bool:
+        if self is UnknownJobAnswer.EITHER:
+            return status in (400, 404)
+        return status == int(self)
 
 
 @dataclass
@@ -64,8 +94,8 @@ class Prediction:
 @dataclass(frozen=True)
 class Model:
     transitions: tuple[Transition, ...]
-    refusal: str = "either"
-    unknown_job: str = "either"
+    refusal: RefusalStyle = RefusalStyle.EITHER
+    unknown_job: UnknownJobAnswer = UnknownJobAnswer.EITHER
     max_response_time: float = 2.0
     seeded_parts: int = 1
 
@@ -84,11 +114,7 @@ class Model:
 
     def refusal_ok(self, answer: Answer) -> bool:
         """MOD-02: the refusal has the profile's form."""
-        if self.refusal == "400":
-            return answer.status == 400
-        if self.refusal == "excute-failed":
-            return requirements.is_excute_failed(answer)
-        return requirements.is_refusal(answer)
+        return self.refusal.accepts(answer)
 
     def follow(self, job: JobModel, body: dict, observed: str | None) -> None:
         """The server accepted what the model would refuse: take the server's word, so
@@ -101,8 +127,7 @@ class Model:
 
     def not_found_ok(self, status: int) -> bool:
         """MOD-03: an unknown job answers with the profile's status."""
-        allowed = {"404": {404}, "400": {400}}.get(str(self.unknown_job), {400, 404})
-        return status in allowed
+        return self.unknown_job.accepts(status)
 
     def seeded(self, state: str, origin: str = "control") -> JobModel:
         """What is known of a job the factory handed out: seeded through the control
@@ -141,15 +166,24 @@ def load(path: str | Path | None = None) -> Model:
         transitions = tuple(_transition(entry) for entry in data.get("transitions", []))
     except (TypeError, KeyError) as exc:
         raise ConfigError(f"model profile {source} has a malformed transition: {exc}") from None
-    model = Model(
+    _check_against_spec(transitions, source)
+    return Model(
         transitions=transitions,
-        refusal=str(data.get("refusal", "either")),
-        unknown_job=str(data.get("unknown_job", "either")),
+        refusal=_choice(RefusalStyle, data, "refusal", source),
+        unknown_job=_choice(UnknownJobAnswer, data, "unknown_job", source),
         max_response_time=float(data.get("max_response_time", 2.0)),
         seeded_parts=int(data.get("seeded_parts", 1)),
     )
-    _check_against_spec(model, source)
-    return model
+
+
+def _choice(kind: type[StrEnum], data: dict, key: str, source: Path):
+    """One of the profile's open choices; YAML may give a status as a number (404)."""
+    try:
+        return kind(str(data.get(key, "either")))
+    except ValueError:
+        names = [choice.value for choice in kind]
+        raise ConfigError(f"model profile {source}: {key} must be "
+                          f"{', '.join(names[:-1])} or {names[-1]}") from None
 
 
 def _builtin(name: str) -> Path | None:
@@ -168,20 +202,16 @@ def _transition(entry: dict) -> Transition:
     )
 
 
-def _check_against_spec(model: Model, source: Path) -> None:
+def _check_against_spec(transitions: tuple[Transition, ...], source: Path) -> None:
     states, commands = set(contract.job_states()), set(contract.commands())
-    for rule in model.transitions:
+    for rule in transitions:
         named = set(rule.sources) | ({rule.target} if rule.target else set())
         if rule.command not in commands or not named <= states:
             raise ConfigError(f"model profile {source}: {rule.command} names an unknown "
                               f"command or state")
         if rule.requires not in (None, *_REQUIRES):
             raise ConfigError(f"model profile {source}: unknown requirement {rule.requires}")
-    na_in_model = {t.command for t in model.transitions if t.na_only}
+    na_in_model = {t.command for t in transitions if t.na_only}
     if na_in_model != set(contract.na_only_commands()):
         raise ConfigError(f"model profile {source}: NA-only commands {sorted(na_in_model)} "
                           f"differ from the spec's x-na-only-commands")
-    if model.refusal not in ("400", "excute-failed", "either"):
-        raise ConfigError(f"model profile {source}: refusal must be 400, excute-failed or either")
-    if str(model.unknown_job) not in ("404", "400", "either"):
-        raise ConfigError(f"model profile {source}: unknown_job must be 404, 400 or either")

@@ -17,6 +17,8 @@ from typing import NoReturn
 import pytest
 from schemathesis.core.failures import Failure
 
+from metastudio_conformance.status import Status
+
 # Requirements any test may find broken, whatever it names: the client checks every
 # answer for them (a 5xx is ERR-02 only; a slow answer is RSP-05).
 AMBIENT = ("ERR-02", "RSP-05")
@@ -66,10 +68,10 @@ def disabled(reason: str) -> NoReturn:
     raise Disabled(reason)
 
 
-def skip_status(error: BaseException | None) -> str | None:
+def skip_status(error: BaseException | None) -> Status | None:
     """`not-covered` or `disabled` for a typed skip; None for anything else."""
     if isinstance(error, NotCovered):
-        return "not-covered"
+        return Status.NOT_COVERED
     if isinstance(error, Disabled):
-        return "disabled"
+        return Status.DISABLED
     return None

@@ -20,6 +20,7 @@ from metastudio_conformance import schema as contract_schema
 from metastudio_conformance.context import RunContext
 from metastudio_conformance.outcomes import not_covered
 from metastudio_conformance.results import Marks
+from metastudio_conformance.status import FINDINGS, Placeholder, Status
 from metastudio_conformance.transport import PoliteAdapter, grace_for
 
 EVIDENCE_LINES = 20
@@ -63,8 +64,8 @@ class ConformancePlugin:
     def pytest_deselected(self, items) -> None:
         """A test left out by `-k` is disabled by configuration, not merely not covered."""
         for item in items:
-            self.context.recorder.not_run(item.nodeid, marks_of(item).claims, "disabled",
-                                          "deselected",
+            self.context.recorder.not_run(item.nodeid, marks_of(item).claims,
+                                          Placeholder.DESELECTED,
                                           f"deselected by -k {self.context.selection!r}")
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -148,7 +149,7 @@ class ConformancePlugin:
     def pytest_terminal_summary(self, terminalreporter) -> None:
         rows = self.context.recorder.summary()
         shown = [row for row in rows.values()
-                 if row["status"] in ("fail", "error", "deviation")]
+                 if row["status"] in FINDINGS]
         if shown:
             terminalreporter.write_sep("=", "evidence")
         for row in shown:
@@ -163,7 +164,7 @@ class ConformancePlugin:
         terminalreporter.write_line(results.table(rows))
         for line in results.reasons(rows, self.context.recorder):
             terminalreporter.write_line(line)
-        deviating = [rid for rid, row in rows.items() if row["status"] == "deviation"]
+        deviating = [rid for rid, row in rows.items() if row["status"] == Status.DEVIATION]
         if deviating:
             terminalreporter.write_line(
                 f"{len(deviating)} deviation(s) from the lifecycle model ({', '.join(deviating)})"
@@ -253,5 +254,5 @@ def marks_of(item: pytest.Item) -> Marks:
 
 def _summary(error: BaseExceptionGroup, marks) -> str:
     found = results.classify(error, marks)
-    rids = sorted({rid for rid, status, _ in found if status != "not-covered"})
+    rids = sorted({rid for rid, status, _ in found if status != Status.NOT_COVERED})
     return f"{', '.join(rids)}: {len(found)} finding(s); evidence above and in results.json"

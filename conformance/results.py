@@ -23,8 +23,8 @@ from hypothesis.errors import Flaky
 
 from metastudio_conformance import checks, contract, requirements
 from metastudio_conformance.outcomes import AMBIENT, RunAborted, SuiteError, skip_status
+from metastudio_conformance.status import FAILING, FINDINGS, UNTESTED, Placeholder, Status
 
-RANK = {"fail": 5, "error": 4, "deviation": 3, "pass": 2, "not-covered": 1, "disabled": 0}
 RESULTS_VERSION = 3
 
 
@@ -45,9 +45,10 @@ class Recorder:
                 found.setdefault(rid, []).append((status, test["id"], evidence.get(rid, "")))
         return found
 
-    def not_run(self, nodeid: str, claims: list[str], status: str, outcome: str,
+    def not_run(self, nodeid: str, claims: list[str], outcome: Placeholder,
                 reason: str) -> None:
         """A test that did not run here: deselected, in another shard, or the run stopped."""
+        status = outcome.status
         self.tests.append({"id": nodeid, "requirements": claims, "status": status,
                            "outcome": outcome, "reason": reason, "seconds": 0.0,
                            "requests": 0, "by_requirement": dict.fromkeys(claims, status),
@@ -64,9 +65,9 @@ class Recorder:
                 checks.requirements_of(leaf) for leaf in leaves(error)):
             error = BaseExceptionGroup("seen by the client", list(observed)[:1])
         if report.passed:
-            found = [(rid, "pass", "") for rid in marks.claims]
+            found = [(rid, Status.PASS, "") for rid in marks.claims]
         elif report.skipped:
-            status = skip_status(error) or "not-covered"
+            status = skip_status(error) or Status.NOT_COVERED
             found = [(rid, status, _skip_reason(report, error)) for rid in marks.claims]
         else:
             found = classify(error, marks)
@@ -79,9 +80,9 @@ class Recorder:
         for rid, requirement in requirements.REQUIREMENTS.items():
             outcomes = self.outcomes.get(rid, [])
             if not outcomes:
-                status, evidence = "not-covered", "no test in this run exercises it"
+                status, evidence = Status.NOT_COVERED, "no test in this run exercises it"
             else:
-                status = max((o[0] for o in outcomes), key=RANK.__getitem__)
+                status = Status.worst(o[0] for o in outcomes)
                 evidence = _evidence([o for o in outcomes if o[0] == status])
             rows[rid] = {"id": rid, "title": requirement.title, "source": requirement.source,
                          "quote": requirement.quote, "kind": requirement.kind,
@@ -112,19 +113,19 @@ def classify(error: BaseException | None, marks: Marks) -> list[tuple[str, str, 
         attributed = checks.requirements_of(leaf)
         for rid in attributed:
             if marks.names(rid):
-                found.append((rid, "fail", _first_lines(leaf)))
+                found.append((rid, Status.FAIL, _first_lines(leaf)))
             else:
-                found.append((rid, "error", f"suite error: the test raised {rid} but names "
+                found.append((rid, Status.ERROR, f"suite error: the test raised {rid} but names "
                               f"only {', '.join(marks.claims + marks.also)}"))
         if not attributed:
             kind = ("network error" if isinstance(leaf, requests.RequestException) else
                     "setup error" if isinstance(leaf, SuiteError) else "suite error")
-            found += [(rid, "error", f"{kind}: {_first_lines(leaf)}") for rid in marks.claims]
+            found += [(rid, Status.ERROR, f"{kind}: {_first_lines(leaf)}") for rid in marks.claims]
     if not found:
-        return [(rid, "error", "test failed without an exception") for rid in marks.claims]
+        return [(rid, Status.ERROR, "test failed without an exception") for rid in marks.claims]
     charged = {rid for rid, _, _ in found}
     stopped = ", ".join(sorted(charged))
-    found += [(rid, "not-covered", f"its test stopped at {stopped} before checking it")
+    found += [(rid, Status.NOT_COVERED, f"its test stopped at {stopped} before checking it")
               for rid in marks.claims if rid not in charged]
     return found
 
@@ -141,25 +142,25 @@ def _with_deviations(found, deviations, marks: Marks):
     """A model rule the test saw broken is a deviation, whatever else the test found."""
     deviated = {}
     for violation in deviations:  # the first of each requirement is its evidence
-        status = "deviation" if marks.names(violation.requirement) else "error"
+        status = Status.DEVIATION if marks.names(violation.requirement) else Status.ERROR
         deviated.setdefault(violation.requirement, (status, _first_lines(violation)))
     kept = [(rid, status, text) for rid, status, text in found
-            if rid not in deviated or status in ("fail", "error")]
+            if rid not in deviated or status in FAILING]
     return kept + [(rid, status, text) for rid, (status, text) in deviated.items()]
 
 
 def _test_record(nodeid, marks, report, found, seconds, requests_sent) -> dict[str, Any]:
-    statuses: dict[str, str] = {}
+    statuses: dict[str, Status] = {}
     evidence: dict[str, str] = {}
     for rid, state, text in found:  # the worst status of each requirement, with its texts
-        if rid not in statuses or RANK[state] > RANK[statuses[rid]]:
+        if rid not in statuses or state.rank > statuses[rid].rank:
             statuses[rid] = state
             evidence.pop(rid, None)
         if text and state == statuses[rid]:
             evidence[rid] = f"{evidence[rid]}\n\n{text}" if rid in evidence else text
-    status = max(statuses.values(), key=RANK.__getitem__) if statuses else "error"
+    status = Status.worst(statuses.values()) if statuses else Status.ERROR
     reasons = [f"{rid}: {text.splitlines()[0]}" for rid, state, text in found
-               if state != "pass" and text]
+               if state != Status.PASS and text]
     return {"id": nodeid, "requirements": marks.claims, "status": status,
             "outcome": report.outcome, "reason": "; ".join(reasons)[:2000],
             "seconds": round(seconds, 3), "requests": requests_sent,
@@ -175,7 +176,7 @@ def _skip_reason(report, error: BaseException | None) -> str:
 
 def _evidence(outcomes: list[tuple[str, str, str]]) -> str:
     """Failures in full, one per test; passes and skips summarised by reason."""
-    if outcomes[0][0] in ("fail", "error", "deviation"):
+    if outcomes[0][0] in FINDINGS:
         return "\n\n".join(f"{nodeid}: {text}" for _, nodeid, text in outcomes)
     reasons: dict[str, list[str]] = {}
     for _, nodeid, text in outcomes:
@@ -267,7 +268,7 @@ def reasons(rows: dict[str, dict], recorder: Recorder) -> list[str]:
     reasons say what would cover them (an option to give, a state to reach)."""
     grouped: dict[tuple[str, str], list[str]] = {}
     for rid, row in rows.items():
-        if row["status"] not in ("not-covered", "disabled"):
+        if row["status"] not in UNTESTED:
             continue
         texts = {text for status, _, text in recorder.outcomes.get(rid, [])
                  if status == row["status"]} or {row["evidence"]}

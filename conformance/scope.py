@@ -15,6 +15,7 @@ import pytest
 
 from metastudio_conformance import combine, shards
 from metastudio_conformance.context import RunContext
+from metastudio_conformance.status import Placeholder
 
 
 class ScopePlugin:
@@ -39,7 +40,7 @@ class ScopePlugin:
             items[:] = mine
             for item in others:
                 self.context.recorder.not_run(item.nodeid, marks_of(item).claims,
-                                              "not-covered", "other-shard",
+                                              Placeholder.OTHER_SHARD,
                                               shards.elsewhere(settings.shard))
         self.collected = {item.nodeid: marks_of(item).claims for item in items}  # in the
         # suite's order, which results.json keeps

@@ -19,13 +19,13 @@ from typing import Any
 
 from metastudio_conformance.reports import document as doc
 from metastudio_conformance.requirements import AREAS
+from metastudio_conformance.status import JUDGED
 
 ENVIRONMENT_FILE = "environment.properties"
 JUNIT_FILE, ALLURE_RESULTS = "junit.xml", "allure-results"
-# Outcomes that say something about a requirement: checked and passed, failed, departed from
-# the model, or broke while checking it. A test that stopped before it (not-covered) or was
-# turned off (disabled) is not listed under it.
-JUDGED = ("pass", "fail", "deviation", "error")
+# A test is listed under the requirements it judged (`JUDGED`: checked and passed, failed,
+# departed from the model, or broke while checking), not those it stopped before
+# (not-covered) or had turned off (disabled).
 REQUIREMENT_LABELS = ("requirement", "feature", "story")
 
 

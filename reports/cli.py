@@ -12,16 +12,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from metastudio_conformance.exit_codes import ExitCode
 from metastudio_conformance.reports import allure_extras, allure_html, conformance
 from metastudio_conformance.reports import document as doc
 
-EXIT_OK, EXIT_USAGE = 0, 2
 PROG = "metastudio-conformance report"
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line and exit 2, as `run` does
-        self.exit(EXIT_USAGE, f"{PROG}: error: {message}\n")
+        self.exit(ExitCode.USAGE, f"{PROG}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,7 +58,7 @@ def main(argv: list[str]) -> int:
                            Path(args.out) if args.out else report_dir / "html")
     if index:
         print(f"Allure report: {index} (history: {args.history})")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _allure_report(report_dir: Path, document: dict, history: Path, out: Path) -> Path | None:
@@ -85,4 +85,4 @@ def _warn(message: str) -> None:
 
 def _fail(message: str) -> int:
     _warn(message)
-    return EXIT_USAGE
+    return ExitCode.USAGE

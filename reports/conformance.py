@@ -14,6 +14,7 @@ from typing import Any
 from metastudio_conformance.reports import conformance_html
 from metastudio_conformance.reports import document as doc
 from metastudio_conformance.reports import matrices as mx
+from metastudio_conformance.status import FAILING, UNTESTED, Status
 
 MD_FILE, HTML_FILE = "conformance.md", "conformance.html"
 SECTIONS = (
@@ -70,16 +71,16 @@ def _requirement_table(title: str, intro: str, rows: list[dict[str, Any]]) -> li
 def _evidence_sections(rows: list[dict[str, Any]]) -> list[str]:
     """Failures, then deviations, with their evidence verbatim; reasons for the rest."""
     lines: list[str] = []
-    for title, statuses in (("Evidence of failures", ("fail", "error")),
+    for title, statuses in (("Evidence of failures", FAILING),
                             ("Evidence of deviations from the lifecycle model (not failures)",
-                             ("deviation",))):
+                             {Status.DEVIATION})):
         chosen = [row for row in rows if row["status"] in statuses]
         if chosen:
             lines += ["", f"## {title}"]
         for row in chosen:
             lines += ["", f"### {_cell(row['id'])} {_cell(row['status'].upper())}: "
                       f"{_cell(row.get('title', ''))}", "", _fence(row.get("evidence", ""))]
-    skipped = [row for row in rows if row["status"] in ("not-covered", "disabled")]
+    skipped = [row for row in rows if row["status"] in UNTESTED]
     if skipped:
         lines += ["", "## Not covered or disabled", ""]
         for row in skipped:
@@ -94,7 +95,7 @@ def _delete_gate(document: dict[str, Any]) -> list[str]:
     lines = ["", f"## {kind.title}", "", kind.intro, ""]
     if rows is None:
         return [*lines, f"_{_cell(mx.absent(document, kind))}_"]
-    lines += [f"{mx.summary(rows, 'states', ('pass', 'fail'))}.", "",
+    lines += [f"{mx.summary(rows, 'states', mx.GATE_VERDICTS)}.", "",
               "| State | Documented | Observed status | Verdict |", "|---|---|---|---|"]
     lines += [f"| {_cell(row.get('state', ''))} | {_cell(row.get('documented', ''))} | "
               f"{_cell(row.get('observed', ''))} | {_verdict(row)} |" for row in rows]
@@ -128,12 +129,12 @@ def _grid_cell(row: dict[str, Any] | None) -> str:
     if row is None:
         return "–"
     observed = _cell(row.get("observed", ""))
-    return observed if mx.verdict(row) == "pass" else f"**{observed}** ({_verdict(row)})"
+    return observed if mx.verdict(row) == Status.PASS else f"**{observed}** ({_verdict(row)})"
 
 
 def _verdict(row: dict[str, Any]) -> str:
     verdict = _cell(mx.verdict(row) or "?")
-    if verdict == "pass":
+    if verdict == Status.PASS:
         return verdict
     requirement = f" {_cell(row['requirement'])}" if row.get("requirement") else ""
     return f"**{verdict.upper()}**{requirement}"

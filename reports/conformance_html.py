@@ -12,6 +12,7 @@ from typing import Any
 
 from metastudio_conformance.reports import document as doc
 from metastudio_conformance.reports import matrices_html
+from metastudio_conformance.status import UNTESTED, Status
 
 STYLE = """
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1f2328;
@@ -42,9 +43,9 @@ footer{margin-top:32px;color:#57606a;font-size:13px}
 @media print{pre{max-height:none}}
 """ + matrices_html.STYLE
 
-EVIDENCE = {"fail": "Evidence", "error": "Evidence",
-            "deviation": "Evidence of the deviation (a departure from the lifecycle model, "
-                         "not a failure)"}
+EVIDENCE = {Status.FAIL: "Evidence", Status.ERROR: "Evidence",
+            Status.DEVIATION: "Evidence of the deviation (a departure from the lifecycle "
+                              "model, not a failure)"}
 
 
 def render(document: dict[str, Any], sections) -> str:
@@ -123,11 +124,11 @@ def _evidence(row: dict[str, Any]) -> list[str]:
     """Failures and deviations with their evidence verbatim; why for what did not run."""
     evidence = str(row.get("evidence") or "")
     if row["status"] in EVIDENCE:
-        extra = " deviation-evidence" if row["status"] == "deviation" else ""
+        extra = " deviation-evidence" if row["status"] == Status.DEVIATION else ""
         return [f'<tr class="evidence{extra}"><td colspan="3"><strong>'
                 f"{escape(EVIDENCE[row['status']])}</strong><pre>{escape(evidence)}</pre>"
                 "</td></tr>"]
-    if row["status"] in ("not-covered", "disabled") and evidence:
+    if row["status"] in UNTESTED and evidence:
         return [f'<tr class="reason"><td colspan="3"><p class="reason">Why: '
                 f"{escape(evidence)}</p></td></tr>"]
     return []

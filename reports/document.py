@@ -15,10 +15,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from metastudio_conformance.status import FAILING, Status
+
 RESULTS_FILE = "results.json"
-# Every status a requirement can have (conformance/results.py); `deviation` is a model
-# rule the target departs from outside strict mode, not a failure.
-STATUSES = ("pass", "fail", "deviation", "error", "not-covered", "disabled")
+# Every status a requirement can have (conformance/status.py), in the order the headlines
+# name them; `deviation` is a model rule the target departs from outside strict mode, not
+# a failure.
+STATUSES = (Status.PASS, Status.FAIL, Status.DEVIATION, Status.ERROR, Status.NOT_COVERED,
+            Status.DISABLED)
 
 
 class ReportError(ValueError):
@@ -77,8 +81,8 @@ def headline(rows: list[dict[str, Any]]) -> str:
     requirement, so what the run could not test still shows; other statuses when present."""
     counts = tally(rows, "documented")
     total = sum(counts.values())
-    return ", ".join([f"{counts['pass']} of {total} documented requirements pass",
-                      *_phrases(counts, always=("fail", "not-covered"))])
+    return ", ".join([f"{counts[Status.PASS]} of {total} documented requirements pass",
+                      *_phrases(counts, always=(Status.FAIL, Status.NOT_COVERED))])
 
 
 def model_headline(rows: list[dict[str, Any]]) -> str:
@@ -86,30 +90,29 @@ def model_headline(rows: list[dict[str, Any]]) -> str:
     are counted apart from the documented requirements and are not failures."""
     counts = tally(rows, "model")
     return "Model rules: " + ", ".join(
-        [f"{counts['pass']} pass", *_phrases(counts, always=("deviation",))])
+        [f"{counts[Status.PASS]} pass", *_phrases(counts, always=(Status.DEVIATION,))])
 
 
 def _phrases(counts: Counter, always: tuple[str, ...]) -> list[str]:
     """'1 fail', '2 deviations', ... for every status but pass: `always` ones even at 0,
     the rest (also statuses this version does not know) only when they occur."""
     order = [*always, *(s for s in STATUSES if s not in always), *sorted(counts)]
-    named = dict.fromkeys(s for s in order if s != "pass" and (s in always or counts[s]))
+    named = dict.fromkeys(s for s in order if s != Status.PASS and (s in always or counts[s]))
     return [_phrase(counts[status], status) for status in named]
 
 
 def _phrase(count: int, status: str) -> str:
-    word = {"not-covered": "not covered", "deviation": "deviation", "error": "error"}.get(
-        status, status)
-    plural = count != 1 and status in ("deviation", "error")
+    word = "not covered" if status == Status.NOT_COVERED else status
+    plural = count != 1 and status in (Status.DEVIATION, Status.ERROR)
     return f"{count} {word}{'s' if plural else ''}"
 
 
 def failing(rows: list[dict[str, Any]]) -> list[str]:
-    return [row["id"] for row in rows if row["status"] in ("fail", "error")]
+    return [row["id"] for row in rows if row["status"] in FAILING]
 
 
 def deviating(rows: list[dict[str, Any]]) -> list[str]:
-    return [row["id"] for row in rows if row["status"] == "deviation"]
+    return [row["id"] for row in rows if row["status"] == Status.DEVIATION]
 
 
 NO_REPLAY = "this run did not record a replay command (results.json of an older suite)"

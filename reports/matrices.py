@@ -13,8 +13,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-VERDICTS = ("pass", "deviation", "fail")
-_RANK = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
+from metastudio_conformance.status import Status
+
+VERDICTS = (Status.PASS, Status.DEVIATION, Status.FAIL)  # the order summaries name them
+GATE_VERDICTS = (Status.PASS, Status.FAIL)  # the delete gate judges documented rules only
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def absent(document: dict[str, Any], kind: Kind) -> str:
     records = [test for test in document.get("tests") or []
                if isinstance(test, dict) and _function(test.get("id")) == kind.test]
     reasons = [str(test.get("reason") or "").split("; ")[0] for test in records
-               if test.get("status") != "pass"]
+               if test.get("status") != Status.PASS]
     if records and any(reasons):
         return f"Not recorded: its tests ({kind.test}) did not get to it: " \
                f"{next(reason for reason in reasons if reason)}."
@@ -85,13 +87,13 @@ def summary(rows: list[dict[str, Any]], unit: str, shown: tuple[str, ...] = VERD
 
 
 def _plural(word: str, count: int) -> str:
-    return word + "s" if word == "deviation" and count != 1 else word
+    return word + "s" if word == Status.DEVIATION and count != 1 else word
 
 
 def departures(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The cells that are not a plain pass, worst first, in run order within a verdict."""
-    rows = [row for row in rows if verdict(row) != "pass"]
-    return sorted(rows, key=lambda row: -_RANK.get(verdict(row), len(VERDICTS)))
+    rows = [row for row in rows if verdict(row) != Status.PASS]
+    return sorted(rows, key=lambda row: -_rank(row))
 
 
 @dataclass
@@ -127,7 +129,9 @@ def grid(rows: list[dict[str, Any]]) -> Grid:
 
 
 def _rank(row: dict[str, Any]) -> int:
-    return _RANK.get(verdict(row), len(VERDICTS))  # an unknown verdict counts as worst
+    """Higher is worse (`Status.rank`); a verdict matrices do not give counts as worst."""
+    found = verdict(row)
+    return Status(found).rank if found in VERDICTS else len(Status)
 
 
 def describe(row: dict[str, Any]) -> str:

@@ -61,7 +61,7 @@ def _delete_gate(document: dict[str, Any]) -> list[str]:
     if rows is None:
         return _absent(document, kind)
     parts = [*_heading(kind),
-             f'<p class="matrix-summary">{escape(mx.summary(rows, "states", ("pass", "fail")))}'
+             f'<p class="matrix-summary">{escape(mx.summary(rows, "states", mx.GATE_VERDICTS))}'
              "</p>", '<table class="gate"><thead><tr><th>State</th><th>Documented</th>'
              "<th>Observed status</th><th>Verdict</th></tr></thead><tbody>"]
     for row in rows:

@@ -1,0 +1,74 @@
+"""The exit codes of the commands, and the one policy that picks the verdict of a run, for
+`run` and for `merge` alike, so a merged run ends as the same run in one process would.
+
+Each command words the verdict its own way (`run` names the abort reason, `merge` the
+shard that stopped); the code and the order of the checks are decided here only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import Enum, IntEnum
+from typing import Any
+
+from metastudio_conformance.status import Status
+
+
+class ExitCode(IntEnum):
+    OK = 0  # every requirement that ran passed
+    FAIL = 1  # conformance failures
+    USAGE = 2  # usage or configuration error, or a setup the preflight refused
+    UNREACHABLE = 3  # the target did not answer
+    SUITE_ERROR = 4  # the suite itself could not complete (error status)
+    NOTHING_TESTED = 5  # every documented requirement not covered or disabled
+    INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
+
+
+class Verdict(Enum):
+    """How a run ended, with its exit code."""
+
+    ABORTED = "aborted", ExitCode.SUITE_ERROR  # the run stopped itself (credentials refused)
+    INTERRUPTED = "interrupted", ExitCode.INTERRUPTED
+    FAILED = "failed", ExitCode.FAIL
+    NO_TEST_SELECTED = "no test selected", ExitCode.USAGE
+    PYTEST_INTERNAL_ERROR = "pytest internal error", ExitCode.SUITE_ERROR
+    PYTEST_USAGE_ERROR = "pytest usage error", ExitCode.USAGE
+    INCOMPLETE = "incomplete", ExitCode.SUITE_ERROR  # an error status, or pytest failed
+    NOTHING_TESTED = "nothing tested", ExitCode.NOTHING_TESTED
+    PASSED = "passed", ExitCode.OK
+
+    def __init__(self, _: str, code: ExitCode) -> None:
+        self.code = code
+
+
+def verdict(rows: Iterable[dict[str, Any]], aborted: bool = False,
+            pytest_code: int = 0, stopped: bool = False) -> Verdict:
+    """The verdict of a run from its requirement rows (`results.Recorder.summary`, or
+    results.json's `requirements`). `pytest_code` and `stopped` (--max-failures ended the
+    run) are the run's own; a merge has neither."""
+    from pytest import ExitCode as Pytest  # here: `cleanup` and `requirements` need no pytest
+
+    rows = list(rows)
+    statuses = {row["status"] for row in rows}
+    if aborted:  # pytest says "interrupted" too
+        return Verdict.ABORTED
+    if pytest_code == Pytest.INTERRUPTED and not stopped:  # Ctrl-C; xdist says
+        return Verdict.INTERRUPTED  # "interrupted" of --max-failures too
+    if Status.FAIL in statuses:
+        return Verdict.FAILED
+    if pytest_code == Pytest.NO_TESTS_COLLECTED:
+        return Verdict.NO_TEST_SELECTED
+    if pytest_code == Pytest.INTERNAL_ERROR:
+        return Verdict.PYTEST_INTERNAL_ERROR
+    if pytest_code == Pytest.USAGE_ERROR:
+        return Verdict.PYTEST_USAGE_ERROR
+    if Status.ERROR in statuses or pytest_code != Pytest.OK:
+        return Verdict.INCOMPLETE
+    if not any(row["status"] == Status.PASS for row in rows if row.get("kind") == "documented"):
+        return Verdict.NOTHING_TESTED
+    return Verdict.PASSED
+
+
+def failed(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """The requirements that failed, as the FAILED verdict names them."""
+    return [row["id"] for row in rows if row["status"] == Status.FAIL]
