@@ -14,8 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from metastudio_conformance import contract, requirements
-from metastudio_conformance.answers import Answer
+from metastudio_conformance import contract
 from metastudio_conformance.config import ConfigError
 
 DEFAULT = Path(str(resources.files("metastudio_conformance.models") / "reference.yaml"))
@@ -82,14 +81,6 @@ class Model:
             return Prediction(False, unmet)
         return Prediction(True, "allowed", rule)
 
-    def refusal_ok(self, answer: Answer) -> bool:
-        """MOD-02: the refusal has the profile's form."""
-        if self.refusal == "400":
-            return answer.status == 400
-        if self.refusal == "excute-failed":
-            return requirements.is_excute_failed(answer)
-        return requirements.is_refusal(answer)
-
     def follow(self, job: JobModel, body: dict, observed: str | None) -> None:
         """The server accepted what the model would refuse: take the server's word, so
         later steps are judged from where the job really is."""
@@ -98,11 +89,6 @@ class Model:
             job.confirmed = True
         if observed:
             job.state = observed
-
-    def not_found_ok(self, status: int) -> bool:
-        """MOD-03: an unknown job answers with the profile's status."""
-        allowed = {"404": {404}, "400": {400}}.get(str(self.unknown_job), {400, 404})
-        return status in allowed
 
     def seeded(self, state: str, origin: str = "control") -> JobModel:
         """What is known of a job the factory handed out: seeded through the control
