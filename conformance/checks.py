@@ -1,21 +1,22 @@
-"""The oracle's rules as schemathesis checks, for the property tests.
+"""The oracle's units as schemathesis checks, for the property tests.
 
-Each check is one small function `(ctx, response, case)` that hands the answer to the rule
-in `requirements` (written once, shared with the deterministic tests and the state
-machine). Schemathesis' built-in checks stand for requirements too (BUILTIN_REQUIREMENTS);
-they run wrapped so that a 5xx answer is charged to ERR-02 alone, and the negative-data
-check accepts every documented refusal. Checks are passed to schemathesis per call, never
-registered globally.
+Each check is one small function `(ctx, response, case)` that hands the answer to the unit
+of `rules` that judges its requirement (the only one: the deterministic tests and the
+state machine call the same units). Schemathesis' built-in checks stand for requirements
+too (BUILTIN_REQUIREMENTS); `judged` calls them through their units, after ours, so a 5xx
+answer is charged to ERR-02 alone and the negative-data check accepts every documented
+refusal. Checks are passed to schemathesis per call, never registered globally (for a
+plain `schemathesis run`, `schemathesis_hooks` registers the documented ones).
 """
 
 from __future__ import annotations
 
 from jsonschema import Draft4Validator
-from schemathesis.checks import max_response_time
+from schemathesis.checks import CHECKS, max_response_time, not_a_server_error
 from schemathesis.core.failures import Failure
 from schemathesis.specs.openapi import checks as builtin
 
-from metastudio_conformance import contract, requirements
+from metastudio_conformance import contract, requirements, rules
 from metastudio_conformance.answers import Answer
 from metastudio_conformance.outcomes import Violation
 
@@ -32,15 +33,26 @@ BUILTIN_REQUIREMENTS = {
     "max_response_time": "RSP-05",
 }
 
-# The built-ins that `judged` runs itself, in its order, or that a rule of ours holds
-# instead (replaced in schemathesis' set): response_headers_conformance is HDR-01's, whose
-# rule is stricter (every answer); ignored_auth wants 401 or 403 where the docs also answer
-# a bad token with 400 (MSS.00010008), and counts a 5xx against auth: AUTH-01 is held by
-# test_auth.py with the documented rule.
-REPLACED = (builtin.status_code_conformance, builtin.content_type_conformance,
-            builtin.response_schema_conformance, builtin.response_headers_conformance,
-            builtin.positive_data_acceptance, builtin.missing_required_header,
-            builtin.negative_data_rejection, builtin.ignored_auth, max_response_time)
+# The built-ins that `judged` runs itself through a unit, in its order, or that a unit of
+# ours holds instead (replaced in schemathesis' set): not_a_server_error is ERR-02's unit's;
+# response_headers_conformance is HDR-01's, whose rule is stricter (every answer);
+# ignored_auth wants 401 or 403 where the docs also answer a bad token with 400
+# (MSS.00010008), and counts a 5xx against auth: AUTH-01 is held by test_auth.py with the
+# documented rule; max_response_time is RSP-05's unit's, with the profile's limit.
+REPLACED = (not_a_server_error, builtin.status_code_conformance,
+            builtin.content_type_conformance, builtin.response_schema_conformance,
+            builtin.response_headers_conformance, builtin.positive_data_acceptance,
+            builtin.missing_required_header, builtin.negative_data_rejection,
+            builtin.ignored_auth, max_response_time)
+HOOKS_MODULE = "metastudio_conformance.schemathesis_hooks"
+
+
+def excluded() -> list:
+    """What a property test's validation leaves out: the replaced built-ins, and our own
+    checks should `schemathesis_hooks` have been loaded into this process (through
+    SCHEMATHESIS_HOOKS): `judged` applies their units already, in its order."""
+    return [*REPLACED, *(check for check in CHECKS.get_all()
+                         if getattr(check, "__module__", None) == HOOKS_MODULE)]
 
 
 def requirements_of(failure: BaseException) -> list[str]:
@@ -58,10 +70,10 @@ def operation_id(case) -> str:
     return case.operation.definition.raw.get("operationId", "")
 
 
-def _judge(case, rule, *args) -> None:
-    """Apply one rule; its violation names the operation, as schemathesis' failures do."""
+def judge(case, unit, *args) -> None:
+    """Apply one unit; its violation names the operation, as schemathesis' failures do."""
     try:
-        rule(*args)
+        unit(*args)
     except Violation as violation:
         violation.operation = case.operation.label
         raise
@@ -69,7 +81,7 @@ def _judge(case, rule, *args) -> None:
 
 def request_id_present(ctx, response, case) -> None:
     """HDR-01: every response carries a non-empty X-Request-Id header."""
-    _judge(case, requirements.request_id, Answer.of(response))
+    judge(case, rules.request_id, Answer.of(response))
 
 
 def for_run(model, deviate, state: str | None = None, tenant: str = "standard") -> list:
@@ -79,42 +91,44 @@ def for_run(model, deviate, state: str | None = None, tenant: str = "standard") 
     case's job is known to be (positive cases only)."""
 
     def judged(ctx, response, case) -> None:
-        """Every rule but HDR-01 on one answer; a 5xx is ERR-02's alone (not_a_server_error)."""
+        """Every unit but HDR-01's on one answer; a 5xx is ERR-02's alone."""
         answer = Answer.of(response)
-        if answer.status >= 500:
-            return
+        judge(case, rules.no_server_error, answer, case.operation.label)
         negative = case.meta is not None and case.meta.generation.mode.is_negative
         if negative:
-            _negative_data_refused(ctx, response, case, answer)
+            parameters_refused(ctx, response, case)
         elif state is not None:
             _state_rules(case, answer, state, tenant)
-        _judge(case, requirements.error_body, answer)
+        judge(case, rules.error_body, answer)
         if operation_id(case) == contract.COMMAND_OPERATION:
-            _judge(case, requirements.command_answer, answer)
-        for check in (builtin.status_code_conformance, builtin.content_type_conformance,
-                      builtin.response_schema_conformance, builtin.positive_data_acceptance,
-                      builtin.missing_required_header):
-            check(ctx, response, case)
-        if response.elapsed > model.max_response_time:
-            deviate(Violation("RSP-05", case.operation.label,
-                              f"{case.operation.label} answered in {response.elapsed:.2f} s",
-                              f"every answer within {model.max_response_time:g} s"))
+            judge(case, rules.command_answer, answer)
+        for unit in (rules.documented_status, rules.documented_content_type,
+                     rules.documented_schema, rules.valid_request_accepted):
+            unit(ctx, response, case)
+        try:
+            judge(case, rules.answered_in_time, case.operation.label, response.elapsed,
+                  model.max_response_time)
+        except Violation as violation:  # a model rule: a deviation unless strict
+            deviate(violation)
 
     return [request_id_present, judged]
 
 
-def _negative_data_refused(ctx, response, case, answer: Answer) -> None:
-    """VAL-01, or the documented rule the request breaks: invalid data is not carried out
-    (a 4xx, or 200 EXCUTE_FAILED)."""
+def parameters_refused(ctx, response, case) -> None:
+    """VAL-01, or the documented rule a negative case breaks (`requirements.rule_broken`):
+    invalid data is not carried out (a 4xx, or 200 EXCUTE_FAILED). Schemathesis' own
+    negative-data checks decide that the case is invalid, with their false-alarm guards;
+    the rule's unit judges the answer."""
+    answer = Answer.of(response)
     if requirements.is_refusal(answer) or _valid_by_the_documents(case):
         return
-    try:
-        builtin.negative_data_rejection(ctx, response, case)  # its own false-alarm guards
-    except Failure as failure:
-        rule = _documented_rule_broken(case)
-        raise Violation(rule, case.operation.label, answer.describe(),
-                        f"a request that breaks the documented parameters is refused "
-                        f"({failure.title})") from None
+    for check in (builtin.negative_data_rejection, builtin.missing_required_header):
+        try:
+            check(ctx, response, case)
+        except Failure as failure:
+            unit = requirements.unit(_documented_rule_broken(case))
+            judge(case, unit, f"a request that breaks the documented parameters "
+                  f"({failure.title})", answer)
 
 
 def _state_rules(case, answer: Answer, state: str, tenant: str) -> None:
@@ -125,12 +139,12 @@ def _state_rules(case, answer: Answer, state: str, tenant: str) -> None:
     if operation_id(case) == contract.DELETE_OPERATION:
         if case.headers and requirements.delete_allowed(state):
             return
-        _judge(case, requirements.delete_gate, state, answer)
+        judge(case, rules.delete_gate, state, answer)
     command = case.body.get("command") if isinstance(case.body, dict) else None
     if (operation_id(case) == contract.COMMAND_OPERATION
             and not requirements.command_allowed_for_tenant(command, tenant)):
-        _judge(case, requirements.refused, "CMD-06",
-               f"{command} for a standard tenant's job in {state}", answer)
+        judge(case, rules.na_only_refused, f"{command} for a standard tenant's job in {state}",
+              answer)
 
 
 def _valid_by_the_documents(case) -> bool:
@@ -147,28 +161,26 @@ def _valid_by_the_documents(case) -> bool:
 
 
 def _documented_rule_broken(case) -> str:
-    """The requirement whose documented rule a negative request breaks: CMD-01 (no
-    `command`), CMD-02 (`command` outside the options), CMD-07 (`comment_data` of the
-    wrong type), HDR-02 (X-App-UserId), otherwise VAL-01."""
+    """The requirement whose documented rule a negative case breaks, from its problems
+    (`requirements.rule_broken` says which)."""
     locations = _negated_locations(case)
     if "header" in locations and "X-App-UserId" in (case.headers or {}):
-        return "HDR-02"
+        return requirements.rule_broken([("header", ("X-App-UserId",), "pattern")])
     schema = _request_body_schema(case)
-    if schema is None or locations - {"body"}:
-        return "VAL-01"
-    if not isinstance(case.body, dict):
-        return "VAL-01"
-    errors = list(Draft4Validator(schema).iter_errors(case.body))
-    fields = {tuple(error.absolute_path)[:1] for error in errors}
-    if any(error.validator == "required" and "'command'" in error.message for error in errors):
-        return "CMD-01"
-    if fields == {("command",)}:
-        return "CMD-02"
-    wrong_types = all(error.validator == "type" or error.absolute_path[:1] == ["comment_data"]
-                      for error in errors)
-    if errors and wrong_types and fields <= {("command_message",), ("comment_data",)}:
-        return "CMD-07"
-    return "VAL-01"
+    if schema is None or locations - {"body"} or not isinstance(case.body, dict):
+        return requirements.rule_broken([])
+    return requirements.rule_broken(
+        ("body", _problem_path(error), error.validator)
+        for error in Draft4Validator(schema).iter_errors(case.body))
+
+
+def _problem_path(error) -> tuple:
+    """Where a jsonschema error is; for a missing property, the property's own path."""
+    path = tuple(error.absolute_path)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return (*path, *missing[:1])
+    return path
 
 
 def _negated_locations(case) -> set[str]:

@@ -1,14 +1,13 @@
-"""The oracle's rules applied in the deterministic tests, with the test's own exchanges.
+"""The oracle's units applied in the deterministic tests, with the test's own exchanges.
 
-`that(api, rule, ...)` applies one rule of `requirements` to an answer the test received;
-a violation carries the test's transcript (never a credential), the failing exchange
-last. `deviation` reports a departure from the lifecycle model (a model rule), which
-fails the run only in strict mode.
+`that(api, unit, ...)` applies the unit of `rules` that judges a requirement to what the
+test observed; a violation carries the test's transcript (never a credential), the
+failing exchange last. `deviation(api, unit, ...)` applies a lifecycle model's unit: its
+violation is a deviation, which fails the run only in strict mode. A test never words a
+verdict itself: it calls the requirement's unit.
 """
 
 from __future__ import annotations
-
-from typing import NoReturn
 
 import requests
 
@@ -16,6 +15,7 @@ from metastudio_conformance import requirements
 from metastudio_conformance.answers import Answer
 from metastudio_conformance.client import ApiClient
 from metastudio_conformance.outcomes import Violation
+from metastudio_conformance.rules import JobSeen
 from metastudio_conformance.status import Status
 
 
@@ -23,32 +23,36 @@ def answer(response: requests.Response) -> Answer:
     return Answer.of(response)
 
 
-def that(api: ApiClient, rule, *args) -> None:
-    """Apply `rule(*args)`; an `requests.Response` among the args is judged as an Answer."""
-    failing = next((a for a in args if isinstance(a, requests.Response)), None)
-    args = tuple(Answer.of(a) if isinstance(a, requests.Response) else a for a in args)
+def that(api: ApiClient, unit, *args, **kwargs) -> None:
+    """Apply `unit(*args, **kwargs)`; a `requests.Response` among them is judged as an
+    Answer."""
+    values = [*args, *kwargs.values()]
+    failing = next((a for a in values if isinstance(a, requests.Response)), None)
+    args = tuple(_judged(a) for a in args)
+    kwargs = {name: _judged(value) for name, value in kwargs.items()}
     try:
-        rule(*args)
+        unit(*args, **kwargs)
     except Violation as violation:
         raise _with_transcript(api, violation, failing) from None
 
 
-def violation(api: ApiClient, requirement: str, received: str, documented: str) -> NoReturn:
-    """A rule whose only implementation is the test that raises it (DEL-04's count, the
-    race's single winner, ...)."""
-    raise _with_transcript(api, Violation(requirement, None, received, documented))
+def deviation(api: ApiClient, unit, *args, **kwargs) -> bool:
+    """Apply a lifecycle model's unit: the server departing from the model is recorded
+    (`RunContext.deviate`: a failure in strict mode). True if the server followed it."""
+    try:
+        that(api, unit, *args, **kwargs)
+    except Violation as violation:
+        if not requirements.get(violation.requirement).is_model:
+            raise  # a documented rule the model's unit asked first
+        api.run.deviate(violation)
+        return False
+    return True
 
 
-def deviation(api: ApiClient, requirement: str, received: str, documented: str) -> None:
-    """A model rule broken: the server departs from the chosen lifecycle model."""
-    assert requirements.get(requirement).is_model, requirement
-    api.run.deviate(_with_transcript(api, Violation(requirement, None, received, documented)))
-
-
-def noted(api: ApiClient, matrix: str, row: dict, rule, *args) -> None:
+def noted(api: ApiClient, matrix: str, row: dict, unit, *args, **kwargs) -> None:
     """`that`, and the outcome as one row of a matrix the reports show."""
     try:
-        that(api, rule, *args)
+        that(api, unit, *args, **kwargs)
     except Violation as violation:
         api.run.note(matrix, {**row, "verdict": Status.FAIL,
                                  "requirement": violation.requirement})
@@ -56,13 +60,18 @@ def noted(api: ApiClient, matrix: str, row: dict, rule, *args) -> None:
     api.run.note(matrix, {**row, "verdict": Status.PASS})
 
 
-def unchanged(api: ApiClient, requirement: str, job_id: str, state: str) -> None:
-    """The job is still in `state` (Show), as a refused request must leave it."""
-    that(api, requirements.unchanged, requirement, job_id, state, api.state_of(job_id))
+def unchanged(api: ApiClient, unit, job_id: str, state: str, *args) -> None:
+    """Show the job and hand what it found to `unit` (`job=`): a refused request must
+    leave it in `state`."""
+    that(api, unit, *args, job=JobSeen(job_id, state, api.state_of(job_id)))
 
 
 def describe(response: requests.Response) -> str:
     return Answer.of(response).describe()
+
+
+def _judged(value):
+    return Answer.of(value) if isinstance(value, requests.Response) else value
 
 
 def _with_transcript(api: ApiClient, error: Violation,

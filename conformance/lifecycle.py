@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from metastudio_conformance import expect, requirements
+from metastudio_conformance import expect, requirements, rules
 from metastudio_conformance.answers import Answer
 from metastudio_conformance.client import ApiClient
 from metastudio_conformance.model import JobModel, Model, Prediction
 from metastudio_conformance.outcomes import Violation
+from metastudio_conformance.rules import JobSeen
 from metastudio_conformance.status import Status
 
 
@@ -47,51 +48,35 @@ class CommandStep:
     def judge_answer(self) -> None:
         api, answer, command, before = self.api, self.answer, self.command, self.before
         if not requirements.command_allowed_for_tenant(command, self.tenant):
-            expect.that(api, requirements.refused, "CMD-06",
+            expect.that(api, rules.na_only_refused,
                         f"{command} for a standard tenant's job in {before}", answer)
-        if self.executed:
-            expect.that(api, requirements.command_answer, answer)
-            if not self.prediction.accepted:
-                expect.deviation(api, "MOD-02", answer.describe(),
-                                 f"{command} in {before} is refused: {self.prediction.reason}")
-            return
-        expect.that(api, requirements.error_body, answer)
+        expect.that(api, rules.command_answer if self.executed else rules.error_body, answer)
+        what, reason = f"{command} in {before}", self.prediction.reason
         if self.prediction.accepted:
-            expect.deviation(api, "MOD-01", answer.describe(),
-                             f"{command} in {before} is accepted ({self.prediction.reason})")
-        elif not self.model.refusal_ok(answer):
-            expect.deviation(api, "MOD-02", answer.describe(),
-                             f"a refusal in the profile's form ({self.model.refusal})")
+            expect.deviation(api, rules.moves_as_modelled, what, answer, reason=reason)
+        else:
+            expect.deviation(api, rules.refused_as_modelled, what, answer, self.model.refusal,
+                             reason)
 
     def judge_state_after(self) -> None:
         now, job = self.api.state_of(self.job_id), self.job
         if not self.executed:
-            expect.that(self.api, requirements.unchanged, "CMD-09", self.job_id, self.before,
-                        now)
+            expect.that(self.api, rules.refusal_changes_nothing,
+                        job=JobSeen(self.job_id, self.before, now))
             return
-        if self.prediction.accepted and now != job.state:
-            expect.deviation(self.api, "MOD-01", f"after {self.command} the job is "
-                             f"{now or 'gone'}", f"the job is in {job.state}")
+        if self.prediction.accepted:
+            expect.deviation(self.api, rules.moves_as_modelled, self.command,
+                             job=JobSeen(self.job_id, job.state, now))
         if not self.prediction.accepted or now != job.state:
             self.model.follow(job, self.body, now)
 
     def judge_answer_fields(self) -> None:
         """MOD-04/MOD-05: what an accepted command's answer reports, by the model."""
-        answer, body = self.answer, self.body
         if self.command == "CONFIRM_ANSWER":
-            names = (body.get("comment_data") or {}).get("attachment_name") or []
-            urls = answer.field("attachment_upload_url")
-            if len(names) != len(urls or []):
-                expect.deviation(self.api, "MOD-05", f"attachment_upload_url {urls!r}",
-                                 f"one URL per attachment_name ({len(names)})")
+            names = (self.body.get("comment_data") or {}).get("attachment_name") or []
+            expect.deviation(self.api, rules.urls_as_modelled, self.answer, names)
         if self.command == "GET_MULTIPART_UPLOADED" and self.job.parts_known:
-            parts = answer.field("multipart_data")
-            numbers = sorted(str(p.get("part_number")) for p in parts or []
-                             if isinstance(p, dict))
-            expected = [str(n) for n in sorted(self.job.uploaded)]
-            if numbers != expected:
-                expect.deviation(self.api, "MOD-04", f"multipart_data {parts!r}",
-                                 f"the uploaded parts {expected}")
+            expect.deviation(self.api, rules.parts_as_modelled, self.answer, self.job.uploaded)
 
     def cell(self) -> dict:
         """This step as a cell of the command x state grid."""

@@ -11,7 +11,7 @@ finding names its command and is judged from the state the job really was in.
 
 from __future__ import annotations
 
-from metastudio_conformance import expect, requirements
+from metastudio_conformance import expect, rules
 from metastudio_conformance.lifecycle import CommandStep, judge, run_command, send
 from metastudio_conformance.outcomes import Violation
 from metastudio_conformance.status import Status
@@ -48,7 +48,7 @@ def _batch(api, jobs, model, tenant, state, bodies, matrix) -> list[dict]:
         now = api.state_of(job_id)
         if now != state:  # one of them changed the job: find which, one job each
             _one_job_each(api, jobs, model, tenant, state, [s.body for s in refused], matrix)
-            expect.that(api, requirements.unchanged, "CMD-09", job_id, state, now)
+            expect.that(api, rules.refusal_changes_nothing, job=rules.JobSeen(job_id, state, now))
         for step in refused:
             api.run.note(matrix, step.noted)
     return []

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from metastudio_conformance import contract, requirements
-from metastudio_conformance.answers import Answer
+from metastudio_conformance import contract
 from metastudio_conformance.config import ConfigError
 
 DEFAULT = Path(str(resources.files("metastudio_conformance.models") / "reference.yaml"))
@@ -31,13 +30,6 @@ class RefusalStyle(StrEnum):
     EXCUTE_FAILED = "excute-failed"  # 200 with commond_result EXCUTE_FAILED
     EITHER = "either"
 
-    def accepts(self, answer: Answer) -> bool:
-        if self is RefusalStyle.BAD_REQUEST:
-            return answer.status == 400
-        if self is RefusalStyle.EXCUTE_FAILED:
-            return requirements.is_excute_failed(answer)
-        return requirements.is_refusal(answer)
-
 
 class UnknownJobAnswer(StrEnum):
     """The status an unknown (or deleted) job answers with (MOD-03); the docs say 404
@@ -46,11 +38,6 @@ class UnknownJobAnswer(StrEnum):
     NOT_FOUND = "404"
     BAD_REQUEST = "400"
     EITHER = "either"
-
-    def accepts(self, status: int) -> bool:
-        if self is UnknownJobAnswer.EITHER:
-            return status in (400, 404)
-        return status == int(self)
 
 
 @dataclass
@@ -112,10 +99,6 @@ class Model:
             return Prediction(False, unmet)
         return Prediction(True, "allowed", rule)
 
-    def refusal_ok(self, answer: Answer) -> bool:
-        """MOD-02: the refusal has the profile's form."""
-        return self.refusal.accepts(answer)
-
     def follow(self, job: JobModel, body: dict, observed: str | None) -> None:
         """The server accepted what the model would refuse: take the server's word, so
         later steps are judged from where the job really is."""
@@ -124,10 +107,6 @@ class Model:
             job.confirmed = True
         if observed:
             job.state = observed
-
-    def not_found_ok(self, status: int) -> bool:
-        """MOD-03: an unknown job answers with the profile's status."""
-        return self.unknown_job.accepts(status)
 
     def seeded(self, state: str, origin: str = "control") -> JobModel:
         """What is known of a job the factory handed out: seeded through the control

@@ -33,6 +33,7 @@ class Violation(Failure):
     def __init__(self, requirement: str, operation: str | None, received: str, documented: str):
         self.requirement = requirement
         self.received, self.documented = received, documented
+        self.judged_by: str | None = None  # the unit that raised it (requirements.rule)
         super().__init__(
             operation=operation,
             title=f"{requirement}: {documented}",

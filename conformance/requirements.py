@@ -4,23 +4,31 @@ Each requirement has an ID that tests name (`@pytest.mark.requirement("DEL-02")`
 a reader can check against the documentation, and the source it traces to: the seed
 pages (`seed:command` is "Executing a Virtual Avatar Model Training Task as a Tenant",
 `seed:delete` is "Deleting a Virtual Avatar Model Training Task"), the MetaStudio docs,
-or the official SDK (docs/facts.md gives each source). Below the list, each rule is one
-function, written once: the schemathesis checks, the deterministic tests and the state
-machine all call it. A rule raises `Violation` naming its requirement, what was received
-and what is documented. The rules that depend on the contract's data (which states are
-deletable, which commands are NA-only) read it from the spec through `contract`.
+or the official SDK (docs/facts.md gives each source).
+
+Each requirement is judged by exactly one unit, a function of `rules.py` registered under
+its ID with `@rule`: the only code that raises `Violation` for it. The schemathesis checks,
+the deterministic tests, the state machine, the lifecycle steps, the near-miss probes and
+the client all call that unit (`python -m metastudio_conformance.requirements --where`
+lists them; tests/test_oracle_units.py proves no other code judges). Below the list: the
+registry, the vocabulary of the documents the units share, and which requirement a
+malformed request breaks.
 
 Where the documents are silent (docs/silent-points.md), a rule accepts every compatible
-answer; the lifecycle model's choices (`MOD-*`, `RSP-05`) are judged in `lifecycle` and
-count against the run only in strict mode.
+answer; the lifecycle model's choices (`MOD-*`, `RSP-05`) count against the run only in
+strict mode (`RunContext.deviate`).
 """
 
 from __future__ import annotations
 
+import argparse
+import functools
+import importlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from metastudio_conformance import contract
-from metastudio_conformance.answers import Answer, show
+from metastudio_conformance.answers import Answer
 from metastudio_conformance.outcomes import Violation
 
 
@@ -265,145 +273,101 @@ def is_refusal(answer: Answer) -> bool:
     return 400 <= answer.status < 500 or is_excute_failed(answer)
 
 
-# The rules, one function each. A 5xx answer is ERR-02's alone: every other rule lets it
-# pass, so one server error is charged to one requirement.
+# The registry: one judging unit per requirement.
+
+UNITS: dict[str, Callable] = {}  # requirement ID -> its one unit (filled by rules.py)
+RULES_MODULE = "metastudio_conformance.rules"
 
 
-def no_server_error(answer: Answer, what: str = "the request") -> None:
-    """ERR-02: no request, however malformed, makes the server answer 5xx."""
-    if answer.status >= 500:
-        raise Violation("ERR-02", None, f"{what}: {answer.describe()}",
-                        "no 5xx answer (400 for a parameter error)")
+def rule(*ids: str) -> Callable[[Callable], Callable]:
+    """Register the decorated function as the one unit that judges `ids`. A violation it
+    raises itself must name one of them (units it calls name theirs)."""
+    unknown = [rid for rid in ids if rid not in REQUIREMENTS]
+    if unknown or not ids:
+        raise ValueError(f"@rule names no requirement of the list: {unknown or ids}")
+
+    def register(function: Callable) -> Callable:
+        taken = [f"{rid} (judged by {qualified(UNITS[rid])})" for rid in ids if rid in UNITS]
+        if taken:
+            raise ValueError(f"{qualified(function)}: {', '.join(taken)}")
+
+        @functools.wraps(function)
+        def unit(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except Violation as violation:
+                if violation.judged_by is None:  # raised here, not by a unit it called
+                    violation.judged_by = qualified(function)
+                    if violation.requirement not in ids:
+                        raise AssertionError(f"{qualified(function)} judges {', '.join(ids)}, "
+                                             f"not {violation.requirement}") from violation
+                raise
+
+        unit.requirements = ids
+        UNITS.update(dict.fromkeys(ids, unit))
+        return unit
+
+    return register
 
 
-def error_body(answer: Answer) -> None:
-    """ERR-01: a 4xx answer carries {error_code: string, error_msg: string}."""
-    if not 400 <= answer.status < 500:
-        return
-    problems = []
-    if not isinstance(answer.body, dict):
-        problems.append("body is not a JSON object")
-    else:
-        for field in ("error_code", "error_msg"):
-            if not isinstance(answer.body.get(field), str):
-                problems.append(f"{field} is {show(answer.body.get(field, 'missing'))}")
-    if problems:
-        raise Violation("ERR-01", None, f"{answer.describe()} ({'; '.join(problems)})",
-                        "error body {error_code: string, error_msg: string}")
+def unit(requirement_id: str) -> Callable:
+    """The one unit that judges `requirement_id`."""
+    importlib.import_module(RULES_MODULE)  # registers every unit
+    return UNITS[requirement_id]
 
 
-def request_id(answer: Answer) -> None:
-    """HDR-01: every response carries a non-empty X-Request-Id header."""
-    if answer.status < 500 and not answer.headers.get("x-request-id", "").strip():
-        raise Violation("HDR-01", None, f"{answer.status} without X-Request-Id (headers: "
-                        f"{', '.join(sorted(answer.headers))})",
-                        "every response carries a non-empty X-Request-Id")
+def qualified(function: Callable) -> str:
+    """`module:function`, where to read a unit."""
+    return f"{function.__module__}:{function.__qualname__}"
 
 
-def commond_result(answer: Answer) -> None:
-    """CMD-03: a 200 command answer carries commond_result with a documented value."""
-    options = contract.schema("ExecuteCommandResponseBody")["properties"]["commond_result"]
-    if answer.status == 200 and answer.field("commond_result") not in options["enum"]:
-        raise Violation("CMD-03", None, show(answer.body) if answer.body else answer.text,
-                        f"commond_result one of {', '.join(options['enum'])}")
+def where() -> dict[str, str]:
+    """Each requirement ID with the qualified name of its one judging unit."""
+    importlib.import_module(RULES_MODULE)
+    return {rid: qualified(UNITS[rid]) if rid in UNITS else "(no unit)"
+            for rid in REQUIREMENTS}
 
 
-def multipart_data(answer: Answer) -> None:
-    """CMD-04: multipart_data, where present, lists {part_number: string, etag: string};
-    both members are optional in the seed's table, so a missing one is no violation."""
-    if answer.status != 200 or not isinstance(answer.body, dict):
-        return
-    parts = answer.body.get("multipart_data")
-    if parts is None:
-        return
-    wrong = not isinstance(parts, list) or any(
-        not isinstance(part, dict)
-        or not all(isinstance(part.get(key, ""), str) for key in ("part_number", "etag"))
-        for part in parts
-    )
-    if wrong:
-        raise Violation("CMD-04", None, show(parts),
-                        "multipart_data: list of {part_number: string, etag: string}")
+# Which requirement a request that breaks the documented parameters breaks.
 
 
-def attachment_upload_url(answer: Answer) -> None:
-    """CMD-05: attachment_upload_url, where present, is a list of strings."""
-    urls = answer.field("attachment_upload_url")
-    if answer.status != 200 or urls is None:
-        return
-    if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
-        raise Violation("CMD-05", None, show(urls), "attachment_upload_url: list of strings")
+def rule_broken(problems: Iterable[tuple[str, tuple, str]]) -> str:
+    """The requirement a malformed request breaks, from its problems, each (`header` or
+    `body`, the header name or the body path, the constraint: `required`, `type`, ...):
+    CMD-01 no `command`; CMD-02 `command` outside the options (a wrong type included);
+    CMD-07 a wrong type in `command_message`, `comment_data` or below; HDR-02
+    `X-App-UserId`; VAL-01 anything else, or problems of more than one rule."""
+    found = {_rule_of(*problem) for problem in problems}
+    if "CMD-01" in found:  # without `command` nothing else of the body is judged
+        return "CMD-01"
+    return found.pop() if len(found) == 1 else "VAL-01"
 
 
-def command_answer(answer: Answer) -> None:
-    """CMD-03..05: the documented shape of a command's 200 answer."""
-    commond_result(answer)
-    multipart_data(answer)
-    attachment_upload_url(answer)
+def _rule_of(where: str, path: tuple, constraint: str) -> str:
+    if where == "header":
+        return "HDR-02" if str(path[0]).lower() == "x-app-userid" else "VAL-01"
+    if path[:1] == ("command",):
+        return "CMD-01" if constraint == "required" else "CMD-02"
+    if constraint == "type" and path[:1] in (("command_message",), ("comment_data",)):
+        return "CMD-07"
+    return "VAL-01"
 
 
-def command_succeeded(requirement: str, what: str, answer: Answer) -> None:
-    """A documented success: 200 with commond_result EXCUTE_SUCCESS (docs workflow)."""
-    commond_result(answer)
-    if answer.status != 200 or answer.field("commond_result") != "EXCUTE_SUCCESS":
-        raise Violation(requirement, None, answer.describe(),
-                        f"{what} succeeds (200, commond_result EXCUTE_SUCCESS)")
-    multipart_data(answer)
-    attachment_upload_url(answer)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m metastudio_conformance.requirements",
+                                     description="The oracle's requirements.")
+    parser.add_argument("--where", action="store_true",
+                        help="each requirement with the one unit that judges it")
+    options = parser.parse_args(argv)
+    units = where()
+    for rid, requirement in REQUIREMENTS.items():
+        print(f"{rid:8} {units[rid] if options.where else requirement.title}")
+    return 0
 
 
-def upload_accepted(part: int, answer: Answer) -> None:
-    """CMD-08: an upload URL from Create accepts its part (docs workflow: PUT the files)."""
-    if not 200 <= answer.status < 300:
-        raise Violation("CMD-08", None, f"PUT part {part}: {answer.describe()}",
-                        "the upload URL accepts the part")
+if __name__ == "__main__":
+    # Run as a script this file is `__main__`; the registry rules.py fills is the one
+    # of the imported module, so read it from there.
+    from metastudio_conformance import requirements as oracle
 
-
-def delete_gate(state: str, answer: Answer) -> None:
-    """DEL-01/DEL-02: DELETE succeeds in exactly the deletable states (seed:delete)."""
-    no_server_error(answer, f"DELETE of a job in {state}")
-    succeeded = is_delete_success(answer.status)
-    if delete_allowed(state) and not succeeded:
-        raise Violation("DEL-01", None, f"{answer.describe()} for a job in {state}",
-                        f"DELETE succeeds (200) in {state}, one of the deletable states")
-    if not delete_allowed(state) and (succeeded or answer.status < 400):
-        raise Violation("DEL-02", None, f"{answer.describe()} for a job in {state}",
-                        f"DELETE refused with an error body in {state}, not a deletable state")
-    error_body(answer)
-
-
-def refused(requirement: str, what: str, answer: Answer) -> None:
-    """CMD-01/02/06/07, HDR-02, VAL-01: a request the documents rule out is not carried
-    out (400 Parameters error, or 200 EXCUTE_FAILED); a 4xx refusal carries the error
-    body."""
-    no_server_error(answer, what)
-    if not is_refusal(answer):
-        raise Violation(requirement, None, f"{what}: {answer.describe()}",
-                        f"{what} refused (4xx with the error body, or 200 EXCUTE_FAILED)")
-    error_body(answer)
-
-
-def refused_for_credentials(requirement: str, what: str, answer: Answer) -> None:
-    """AUTH-01/02/03: a request without valid credentials or from another project is
-    refused with a 4xx and the error body (never carried out)."""
-    no_server_error(answer, what)
-    if not 400 <= answer.status < 500:
-        raise Violation(requirement, None, f"{what}: {answer.describe()}",
-                        "refused with 4xx and the error body")
-    error_body(answer)
-
-
-def not_found(what: str, answer: Answer) -> None:
-    """DEL-03: a deleted (or never created) job is not found: 404 or 400, error body."""
-    no_server_error(answer, what)
-    if not is_not_found(answer.status):
-        raise Violation("DEL-03", None, f"{what}: {answer.describe()}",
-                        "a job that does not exist is not found (404 or 400)")
-    error_body(answer)
-
-
-def unchanged(requirement: str, job_id: str, before: str, now: str | None) -> None:
-    """CMD-09 and every refusal: a request that was refused leaves the job as it was."""
-    if now != before:
-        raise Violation(requirement, None, f"job {job_id} is now {now or 'gone'}",
-                        f"a refused request leaves the job in {before}")
+    raise SystemExit(oracle.main())

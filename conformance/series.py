@@ -18,6 +18,7 @@ import requests
 
 from metastudio_conformance import expect, requirements
 from metastudio_conformance.outcomes import Violation
+from metastudio_conformance.rules import JobSeen
 
 Request = Callable[[str], requests.Response]  # the request, sent to the given job id
 
@@ -25,6 +26,7 @@ Request = Callable[[str], requests.Response]  # the request, sent to the given j
 class RefusalSeries:
     def __init__(self, api, jobs, requirement: str, state: str) -> None:
         self.api, self.jobs, self.requirement, self.state = api, jobs, requirement, state
+        self.unit = requirements.unit(requirement)  # refused, and the job left as it was
         self.job_id: str | None = None
         self.sent: list[tuple[str, Request]] = []  # to the current job, since its proof
 
@@ -41,7 +43,7 @@ class RefusalSeries:
         response = request(job_id)
         if not requirements.is_refusal(expect.answer(response)):
             self.job_id = None  # carried out: the job may have changed
-        expect.that(self.api, requirements.refused, self.requirement, what, response)
+        expect.that(self.api, self.unit, what, response)
         return response
 
     def prove_unchanged(self) -> None:
@@ -59,9 +61,8 @@ class RefusalSeries:
             alone = self.jobs.in_state(self.state)
             request(alone)
             try:
-                expect.unchanged(self.api, self.requirement, alone, self.state)
+                expect.unchanged(self.api, self.unit, alone, self.state)
             except Violation as violation:
                 violation.message += f"\n(the request that changed it: {what})"
                 raise
-        expect.that(self.api, requirements.unchanged, self.requirement, job_id, self.state,
-                    now)
+        expect.that(self.api, self.unit, job=JobSeen(job_id, self.state, now))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from metastudio_conformance import requirements
 from metastudio_conformance.strategies.near_miss_probe import (
     REFUSED,
     SAMPLE_TEXT,
@@ -34,17 +35,8 @@ def body_probes(spec: dict) -> list[Probe]:
         found += build.root_types(schema)
         for name, member in schema.get("properties", {}).items():
             if not seed_unknown(member):
-                found += build.field((name,), member, name in schema.get("required", []))
+                found += build.field((name,), member)
     return found
-
-
-def _body_rule(path: tuple[str, ...], required: bool, kind: str) -> str:
-    """The requirement whose rule a body near miss tests."""
-    if path[0] == "command":
-        return "CMD-02"  # outside the documented options, a wrong type included
-    if kind == "type" and not required:
-        return "CMD-07"  # an optional field, or a member below one, of the wrong type
-    return "VAL-01"
 
 
 class _BodyBuilder:
@@ -56,15 +48,16 @@ class _BodyBuilder:
     def root_types(self, schema: dict) -> list[Probe]:
         return [Probe(f"{self.method}:body:{label}", self.operation_id, REFUSED,
                       f"the body {json.dumps(value)} ({_spoken(label)}, not a JSON object)",
-                      "VAL-01", value)
+                      requirements.rule_broken([("body", (), "type")]), value)
                 for label, value in wrong_types(schema, self.base)]
 
-    def field(self, path: tuple[str, ...], schema: dict, required: bool) -> list[Probe]:
+    def field(self, path: tuple[str, ...], schema: dict) -> list[Probe]:
         def probe(label: str, value: Any, kind: str, how: str) -> Probe:
             dotted = ".".join(path)
             return Probe(f"{self.method}:{dotted}:{label}", self.operation_id, REFUSED,
                          f"`{dotted}` = {json.dumps(value, ensure_ascii=False)} ({how})",
-                         _body_rule(path, required, kind), self._with(path, value))
+                         requirements.rule_broken([("body", path, kind)]),
+                         self._with(path, value))
 
         found = []
         for label, value, how in _value_misses(schema):
@@ -78,7 +71,7 @@ class _BodyBuilder:
                                f"{_spoken(label.removeprefix('item-'))}, not {_a(item_type)}"))
         for name, member in schema.get("properties", {}).items():
             if not seed_unknown(member):
-                found += self.field((*path, name), member, required)
+                found += self.field((*path, name), member)
         return found
 
     def _with(self, path: tuple[str, ...], value: Any) -> dict:

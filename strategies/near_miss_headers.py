@@ -13,6 +13,7 @@ import re
 import unicodedata
 from typing import Any
 
+from metastudio_conformance import requirements
 from metastudio_conformance.strategies.near_miss_probe import (
     CONTROL,
     OBSERVED,
@@ -106,7 +107,7 @@ class _HeaderBuilder:
         self.operation_id, self.method, self.body = operation_id, method, body
         self.name, self.pattern, self.ranges = parameter["name"], pattern, ranges
         self.plain = str(parameter.get("example", SAMPLE_TEXT))
-        self.rule = "HDR-02" if self.name.lower() == "x-app-userid" else "VAL-01"
+        self.rule = requirements.rule_broken([("header", (self.name,), "pattern")])
 
     def probes(self) -> list[Probe]:
         """Positions, boundaries, controls; a value already probed is not sent again."""

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from metastudio_conformance import contract, expect, requirements
+from metastudio_conformance import contract, expect, rules
 from metastudio_conformance.auth import AkSkAuth
 from metastudio_conformance.outcomes import not_covered
 
@@ -29,12 +29,12 @@ def test_unauthenticated_requests_are_refused(credentials, api, jobs):
     }[credentials]
     command = api.call(contract.COMMAND_OPERATION, job_id, body={
         "command": "GET_MULTIPART_UPLOADED"}, headers=headers, authenticated=False)
-    expect.that(api, requirements.refused_for_credentials, "AUTH-01",
-                f"a command with credentials {credentials}", command)
+    expect.that(api, rules.credentials_required, f"a command with credentials {credentials}",
+                command)
     delete = api.call(contract.DELETE_OPERATION, job_id, headers=headers, authenticated=False)
-    expect.that(api, requirements.refused_for_credentials, "AUTH-01",
-                f"DELETE with credentials {credentials}", delete)
-    expect.unchanged(api, "AUTH-01", job_id, STATE)
+    expect.that(api, rules.credentials_required, f"DELETE with credentials {credentials}",
+                delete)
+    expect.unchanged(api, rules.credentials_required, job_id, STATE)
 
 
 @pytest.mark.requirement("AUTH-02", "ERR-01")
@@ -66,6 +66,6 @@ def test_bad_aksk_signatures_are_refused(flaw, settings, api, jobs):
         request.prepare_body(b'{"command": "SUBMITVERIFYING"}', None)
     response = api.session.send(request, timeout=settings.request_timeout,
                                 verify=settings.verify, cert=settings.cert)
-    expect.that(api, requirements.refused_for_credentials, "AUTH-02",
-                f"a command with a bad signature ({flaw})", response)
-    expect.unchanged(api, "AUTH-02", job_id, STATE)
+    expect.that(api, rules.signature_checked, f"a command with a bad signature ({flaw})",
+                response)
+    expect.unchanged(api, rules.signature_checked, job_id, STATE)

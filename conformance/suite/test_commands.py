@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from metastudio_conformance import contract, expect, requirements
+from metastudio_conformance import contract, expect, rules
 from metastudio_conformance.outcomes import not_covered
 from metastudio_conformance.series import RefusalSeries
 from metastudio_conformance.strategies import bodies
@@ -58,6 +58,5 @@ def test_na_only_command_refused_for_standard_tenant(command, state, settings, a
     job_id = jobs.in_state(state)
     response = api.command(job_id, {"command": command, "comment_data": {
         "comment_title": "conformance", "attachment_name": ["a.txt"]}})
-    expect.that(api, requirements.refused, "CMD-06", f"{command} for a standard tenant",
-                response)
-    expect.unchanged(api, "CMD-06", job_id, state)
+    expect.that(api, rules.na_only_refused, f"{command} for a standard tenant", response)
+    expect.unchanged(api, rules.na_only_refused, job_id, state)

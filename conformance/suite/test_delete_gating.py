@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from metastudio_conformance import contract, expect, requirements
+from metastudio_conformance import contract, expect, requirements, rules
+from metastudio_conformance.answers import Answer
 from metastudio_conformance.client import new_job_id
-from metastudio_conformance.outcomes import SuiteError
+from metastudio_conformance.outcomes import SuiteError, Violation
 
 
 def _state_params():
@@ -22,11 +23,11 @@ def test_delete_in_state(state, api, jobs):
     expect.noted(api, "delete_gate", {
         "state": state, "observed": response.status_code,
         "documented": "allowed" if requirements.delete_allowed(state) else "refused",
-    }, requirements.delete_gate, state, response)
+    }, rules.delete_gate, state, response)
     if requirements.delete_allowed(state):
         assert_gone(api, job_id)
     else:
-        expect.unchanged(api, "DEL-02", job_id, state)
+        expect.unchanged(api, rules.delete_gate, job_id, state, state)
 
 
 def assert_gone(api, job_id: str) -> None:
@@ -36,11 +37,8 @@ def assert_gone(api, job_id: str) -> None:
         ("command", api.command(job_id, {"command": "GET_MULTIPART_UPLOADED"})),
         ("a second DELETE", api.delete(job_id)),
     ):
-        expect.that(api, requirements.not_found, f"{what} of deleted job {job_id}", response)
-    listed = _listed(api, job_id=job_id)
-    if any(isinstance(job, dict) and job.get("job_id") == job_id for job in listed["jobs"]):
-        expect.violation(api, "DEL-03", f"List still shows {job_id}",
-                         "a deleted job is not listed")
+        expect.that(api, rules.gone, f"{what} of deleted job {job_id}", response)
+    expect.that(api, rules.gone, "List", _listed(api, job_id=job_id), listed=job_id)
 
 
 @pytest.mark.requirement("MOD-03", "DEL-03", "ERR-01")
@@ -52,11 +50,10 @@ def test_unknown_job_is_not_found(operation, api, lifecycle_model):
         "command": lambda: api.command(job_id, {"command": "GET_MULTIPART_UPLOADED"}),
         "Show": lambda: api.show(job_id),
     }[operation]()
-    expect.that(api, requirements.not_found, f"{operation} of a job that never existed",
-                response)
-    if not lifecycle_model.not_found_ok(response.status_code):
-        expect.deviation(api, "MOD-03", expect.describe(response),
-                         f"an unknown job answers {lifecycle_model.unknown_job}")
+    what = f"{operation} of a job that never existed"
+    expect.that(api, rules.gone, what, response)
+    expect.deviation(api, rules.unknown_job_as_modelled, what, response,
+                     lifecycle_model.unknown_job)
 
 
 @pytest.mark.requirement("DEL-04", also=("DEL-01", "DEL-03"))
@@ -69,24 +66,25 @@ def test_delete_removes_exactly_one_job(api, jobs):
         keep = [jobs.in_state("JOB_FINISH") for _ in range(2)]
         doomed = jobs.in_state("JOB_FINISH")
         before = _job_count(api)
-        expect.that(api, requirements.delete_gate, "JOB_FINISH", api.delete(doomed))
-        expect.that(api, requirements.not_found, f"Show of deleted job {doomed}",
+        expect.that(api, rules.delete_gate, "JOB_FINISH", api.delete(doomed))
+        expect.that(api, rules.gone, f"Show of deleted job {doomed}",
                     api.show(doomed))  # DEL-03's, before the count can blame DEL-04
         after = _job_count(api)
-        gone = [job for job in keep if api.state_of(job) is None]
-        if not gone and before - after == 1:
+        expect.that(api, rules.others_untouched, doomed, dict.fromkeys(keep, "JOB_FINISH"),
+                    {job: api.state_of(job) for job in keep})  # the run's own: no retry
+        try:
+            expect.that(api, rules.others_untouched, doomed, {}, {}, (before, after))
             return
-        if attempt == 2 or gone:
-            expect.violation(api, "DEL-04", f"deleting {doomed}: the project's job count went "
-                             f"{before} -> {after}; other jobs gone: {gone or 'none'}",
-                             "exactly the named job is deleted")
+        except Violation:
+            if attempt == 2:
+                raise
 
 
 def _job_count(api) -> int:
-    return _listed(api, limit="1")["count"]
+    return _listed(api, limit="1").body["count"]
 
 
-def _listed(api, **query: str) -> dict:
+def _listed(api, **query: str) -> Answer:
     """List's answer; a List that does not answer {count, jobs} leaves nothing to check."""
     response = api.list_jobs(**query)
     body = expect.answer(response).body
@@ -94,4 +92,4 @@ def _listed(api, **query: str) -> dict:
             or not isinstance(body.get("count"), int) or not isinstance(body.get("jobs"), list)):
         raise SuiteError(f"List (a supporting operation) answered {expect.describe(response)}; "
                          "without it a deleted job cannot be looked for")
-    return body
+    return expect.answer(response)

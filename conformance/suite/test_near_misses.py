@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from metastudio_conformance import contract, expect, requirements
+from metastudio_conformance import contract, expect, requirements, rules
 from metastudio_conformance.strategies import near_misses
 from metastudio_conformance.strategies.near_misses import CONTROL, OBSERVED, REFUSED
 
@@ -78,9 +78,10 @@ def _row(probe, answer, documented: str) -> dict:
 def test_near_miss_is_refused(probe, api, shared_job):
     with shared_job.use() as job_id:
         response = _send(api, probe, job_id)
-        expect.noted(api, MATRIX, _row(probe, expect.answer(response), "refused"),
-                     requirements.refused, probe.requirement, probe.what, response)
-        expect.unchanged(api, probe.requirement, job_id, START)
+        unit = requirements.unit(probe.requirement)  # refused, and the job left as it was
+        expect.noted(api, MATRIX, _row(probe, expect.answer(response), "refused"), unit,
+                     probe.what, response)
+        expect.unchanged(api, unit, job_id, START)
 
 
 @pytest.mark.parametrize("probe", _params(OBSERVED))
@@ -91,7 +92,7 @@ def test_spec_only_exclusion_is_noted(probe, api, jobs):
     api.run.note(MATRIX, {**_row(probe, answer, "either (the spec's pattern refuses it)"),
                           "verdict": "observed", "outcome": "refused"
                           if requirements.is_refusal(answer) else "accepted"})
-    expect.that(api, requirements.error_body, answer)
+    expect.that(api, rules.error_body, answer)
 
 
 @pytest.fixture(scope="module")
@@ -115,4 +116,4 @@ def test_character_outside_the_pattern_is_noted(probe, api, jobs, plain_answers)
                           "without_it": without, "verdict": "observed",
                           "outcome": "like without it" if answer.status == without
                           else "differs"})
-    expect.that(api, requirements.error_body, answer)
+    expect.that(api, rules.error_body, answer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from metastudio_conformance import contract, expect, requirements
+from metastudio_conformance import contract, expect, rules
 from metastudio_conformance.series import RefusalSeries
 from metastudio_conformance.strategies import hostile
 
@@ -38,7 +38,7 @@ def test_huge_body_is_not_a_server_error(api, jobs):
     """No size limit is documented: accepting or refusing 2 MiB are both correct; a 5xx
     is not, and a refusal carries the error body."""
     response = _send(api, jobs.in_state(START), hostile.huge_body())
-    expect.that(api, requirements.error_body, response)
+    expect.that(api, rules.error_body, response)
 
 
 @pytest.mark.requirement("ERR-02", "VAL-01", "ERR-01")
@@ -46,6 +46,6 @@ def test_huge_body_is_not_a_server_error(api, jobs):
                                           "multipart/form-data; boundary=x"])
 def test_body_that_is_not_json_is_refused(content_type, api, jobs):
     job_id = jobs.in_state(START)
-    expect.that(api, requirements.refused, "VAL-01", f"a {content_type} body",
+    expect.that(api, rules.parameters_checked, f"a {content_type} body",
                 _send(api, job_id, b"command=SUBMITVERIFYING", content_type))
-    expect.unchanged(api, "VAL-01", job_id, START)
+    expect.unchanged(api, rules.parameters_checked, job_id, START)

@@ -15,7 +15,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
 
-from metastudio_conformance import contract, expect, requirements
+from metastudio_conformance import contract, expect, requirements, rules
 from metastudio_conformance.lifecycle import run_command
 from metastudio_conformance.model import JobModel
 from metastudio_conformance.outcomes import not_covered
@@ -56,8 +56,8 @@ def _machine(api, jobs, model, tenant):
             job, urls = self.known[job_id], self.upload_urls.get(job_id, [])
             if part > len(urls) or part in job.uploaded or job.deleted:
                 return
-            expect.that(api, requirements.upload_accepted, part,
-                        api.upload(urls[part - 1], b"video part %d" % part))
+            expect.that(api, rules.workflow_step, f"PUT part {part}",
+                        api.upload(urls[part - 1], b"video part %d" % part), upload=True)
             job.uploaded.add(part)
 
         @rule(job_id=handles, body=bodies.command_bodies())
@@ -75,13 +75,13 @@ def _machine(api, jobs, model, tenant):
             if job.deleted:
                 _expect_gone(api, job_id, "a second DELETE", response)
                 return
-            expect.that(api, requirements.delete_gate, job.state, response)
+            expect.that(api, rules.delete_gate, job.state, response)
             if requirements.delete_allowed(job.state):
                 job.deleted = True
                 _expect_gone(api, job_id, "Show", api.show(job_id))
                 self._others_untouched(job_id)
             else:
-                expect.unchanged(api, "DEL-02", job_id, job.state)
+                expect.unchanged(api, rules.delete_gate, job_id, job.state, job.state)
 
         @rule(job_id=handles)
         def show(self, job_id):
@@ -89,20 +89,19 @@ def _machine(api, jobs, model, tenant):
             if job.deleted:
                 _expect_gone(api, job_id, "Show", api.show(job_id))
             else:
-                expect.unchanged(api, "CMD-09", job_id, job.state)
+                expect.unchanged(api, rules.refusal_changes_nothing, job_id, job.state)
 
         def _others_untouched(self, deleted: str) -> None:
-            for other, job in self.known.items():
-                if other != deleted and not job.deleted and api.state_of(other) != job.state:
-                    expect.violation(api, "DEL-04", f"deleting {deleted} left {other} "
-                                     f"{api.state_of(other) or 'gone'}",
-                                     f"{other} untouched in {job.state}")
+            before = {other: job.state for other, job in self.known.items()
+                      if other != deleted and not job.deleted}
+            expect.that(api, rules.others_untouched, deleted, before,
+                        {other: api.state_of(other) for other in before})
 
     return JobLifecycle
 
 
 def _expect_gone(api, job_id, what, response) -> None:
-    expect.that(api, requirements.not_found, f"{what} of deleted job {job_id}", response)
+    expect.that(api, rules.gone, f"{what} of deleted job {job_id}", response)
 
 
 def _run(machine, settings):
