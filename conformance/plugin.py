@@ -45,7 +45,10 @@ class ConformancePlugin:
         hypothesis.settings.register_profile(
             "metastudio-conformance", max_examples=settings.max_examples, deadline=None,
             database=None,  # the seed, not a local database, makes a run repeatable
-            suppress_health_check=list(hypothesis.HealthCheck))
+            suppress_health_check=list(hypothesis.HealthCheck),
+            # Every @given, schemathesis' and the state machine's inherit the phases.
+            phases=[phase for phase in hypothesis.Phase
+                    if settings.shrink or phase is not hypothesis.Phase.shrink])
         hypothesis.settings.load_profile("metastudio-conformance")
 
     def pytest_collection_modifyitems(self, config, items) -> None:

@@ -160,6 +160,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_examples", Kind.INTEGER, "examples per property test (40; 10 on a "
             "non-loopback target)", default=40, options=(Option("--max-examples", metavar="N"),),
             positive=True, replay=Replay.GIVEN),
+    Setting("shrink", Kind.SWITCH, "shrink a failing generated example to a minimal one "
+            "before reporting it (`--no-shrink`: report it as found, sooner)", default=True,
+            options=(Option("--no-shrink", const=False,
+                            help="report a failing generated example as found, unshrunk"),),
+            replay=Replay.GIVEN),
     Setting("control", Kind.SWITCH, "use the test-control interface (auto-detected)",
             options=(Option("--no-control", const=False,
                             help="never use the test-control interface"),),

@@ -34,11 +34,14 @@ def test_suite_fails_naming_the_broken_requirement(fault, requirement, tmp_path,
                                                    server_factory):
     server = server_factory("--fault", fault)
     # The default run, with a time budget: a fault like random-slow (3 s per 20th answer)
-    # would otherwise stretch it to a quarter of an hour after the first failure. A model
-    # fault is only a deviation unless the model is judged strictly.
+    # would otherwise stretch it to a quarter of an hour after the first failure. Unshrunk:
+    # shrinking makes the evidence minimal, not the verdict (a shrunk failure keeps its
+    # origin, so its requirement), and costs a broken state machine ~1,800 requests
+    # (test_workers and test_verdicts still run faults with shrinking). A model fault is
+    # only a deviation unless the model is judged strictly.
     strict = ["--strict-model"] if requirements.get(requirement).is_model else []
-    result = run_cli([*server.run_args(), "--seed", "7", "--max-time", "90", *strict],
-                     tmp_path / "reports", env=server.env())
+    result = run_cli([*server.run_args(), "--seed", "7", "--max-time", "90", "--no-shrink",
+                      *strict], tmp_path / "reports", env=server.env())
     assert result.code == 1, result.stderr[-2000:]
     # Exactly the fault's requirement: one fault, one finding, no collateral.
     assert result.failed() == {requirement}, (result.failed(), result.stderr[-2000:])

@@ -50,6 +50,7 @@ SAMPLES = {
     "disposable": ("yes", True),
     "strict_model": ("1", True),
     "full_matrix": ("true", True),
+    "shrink": ("false", False),
     "tls_verify": ("false", False),
     "client_cert": (A_FILE, Path(A_FILE)),
     "max_failures": ("2", 2),
