@@ -11,7 +11,7 @@ import zlib
 
 from schemathesis.core import NotSet
 
-from metastudio_conformance import checks, exchanges, results
+from metastudio_conformance import checks, evidence, recorder
 from metastudio_conformance.outcomes import RunAborted
 
 
@@ -26,7 +26,7 @@ def state_for(case, states: list[str]) -> str:
     return states[(key // 2) % len(states)]
 
 
-def call_and_judge(case, state: str | None, settings, http_session, api, run_context):
+def send_and_check(case, state: str | None, settings, http_session, api, run_context):
     """Send `case` on the run's session with its credentials; judge the answer, `state`
     being where the case's job is known to be (None: not known, or not a real job)."""
     extra = checks.for_run(run_context.model, run_context.deviate, state, settings.tenant)
@@ -40,9 +40,9 @@ def call_and_judge(case, state: str | None, settings, http_session, api, run_con
         case.validate_response(response, additional_checks=extra,
                                excluded_checks=checks.excluded(), transport_kwargs=kwargs)
     except BaseException as error:  # each finding carries the exchange it was found in
-        evidence = "Failing exchange:\n" + exchanges.full(response, case.operation.method)
-        for leaf in results.leaves(error):
+        exchange = "Failing exchange:\n" + evidence.full(response, case.operation.method)
+        for leaf in recorder.leaves(error):
             if isinstance(getattr(leaf, "message", None), str):
-                leaf.message += "\n" + evidence
+                leaf.message += "\n" + exchange
         raise
     return response

@@ -70,7 +70,7 @@ def operation_id(case) -> str:
     return case.operation.definition.raw.get("operationId", "")
 
 
-def judge(case, unit, *args) -> None:
+def apply_unit(case, unit, *args) -> None:
     """Apply one unit; its violation names the operation, as schemathesis' failures do."""
     try:
         unit(*args)
@@ -81,7 +81,7 @@ def judge(case, unit, *args) -> None:
 
 def request_id_present(ctx, response, case) -> None:
     """HDR-01: every response carries a non-empty X-Request-Id header."""
-    judge(case, rules.request_id, Answer.of(response))
+    apply_unit(case, rules.request_id, Answer.of(response))
 
 
 def for_run(model, deviate, state: str | None = None, tenant: str = "standard") -> list:
@@ -93,20 +93,20 @@ def for_run(model, deviate, state: str | None = None, tenant: str = "standard") 
     def judged(ctx, response, case) -> None:
         """Every unit but HDR-01's on one answer; a 5xx is ERR-02's alone."""
         answer = Answer.of(response)
-        judge(case, rules.no_server_error, answer, case.operation.label)
+        apply_unit(case, rules.no_server_error, answer, case.operation.label)
         negative = case.meta is not None and case.meta.generation.mode.is_negative
         if negative:
             parameters_refused(ctx, response, case)
         elif state is not None:
             _state_rules(case, answer, state, tenant)
-        judge(case, rules.error_body, answer)
+        apply_unit(case, rules.error_body, answer)
         if operation_id(case) == contract.COMMAND_OPERATION:
-            judge(case, rules.command_answer, answer)
+            apply_unit(case, rules.command_answer, answer)
         for unit in (rules.documented_status, rules.documented_content_type,
                      rules.documented_schema, rules.valid_request_accepted):
             unit(ctx, response, case)
         try:
-            judge(case, rules.answered_in_time, case.operation.label, response.elapsed,
+            apply_unit(case, rules.answered_in_time, case.operation.label, response.elapsed,
                   model.max_response_time)
         except Violation as violation:  # a model rule: a deviation unless strict
             deviate(violation)
@@ -127,7 +127,7 @@ def parameters_refused(ctx, response, case) -> None:
             check(ctx, response, case)
         except Failure as failure:
             unit = requirements.unit(_documented_rule_broken(case))
-            judge(case, unit, f"a request that breaks the documented parameters "
+            apply_unit(case, unit, f"a request that breaks the documented parameters "
                   f"({failure.title})", answer)
 
 
@@ -139,11 +139,11 @@ def _state_rules(case, answer: Answer, state: str, tenant: str) -> None:
     if operation_id(case) == contract.DELETE_OPERATION:
         if case.headers and requirements.delete_allowed(state):
             return
-        judge(case, rules.delete_gate, state, answer)
+        apply_unit(case, rules.delete_gate, state, answer)
     command = case.body.get("command") if isinstance(case.body, dict) else None
     if (operation_id(case) == contract.COMMAND_OPERATION
             and not requirements.command_allowed_for_tenant(command, tenant)):
-        judge(case, rules.na_only_refused, f"{command} for a standard tenant's job in {state}",
+        apply_unit(case, rules.na_only_refused, f"{command} for a standard tenant's job in {state}",
               answer)
 
 

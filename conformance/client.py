@@ -1,6 +1,6 @@
 """A small API client for the deterministic tests: one session, credentials, a transcript.
 
-Every exchange of a test is kept (`exchanges.py` shows it, credentials masked) so a
+Every exchange of a test is kept (`evidence.py` shows it, credentials masked) so a
 failure can show the failing exchange in full and the requests that led to it.
 """
 
@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from metastudio_conformance import auth, contract, exchanges, rules
+from metastudio_conformance import auth, contract, evidence, rules
 from metastudio_conformance.answers import Answer, json_body
 from metastudio_conformance.outcomes import RunAborted, SuiteError, Violation
 
@@ -33,7 +33,7 @@ class Exchange:
     response: requests.Response | None = None  # for the failing exchange in full
 
     def __str__(self) -> str:
-        return exchanges.brief(self.method, self.path, self.request_body, self.status,
+        return evidence.brief(self.method, self.path, self.request_body, self.status,
                                self.response_body)
 
 
@@ -192,7 +192,7 @@ class ApiClient:
         if failing is None:
             failing = self.transcript[-1].response
         earlier = [str(e) for e in self.transcript if e.response is not failing]
-        text = "Failing exchange:\n" + exchanges.full(failing)
+        text = "Failing exchange:\n" + evidence.full(failing)
         if earlier:
             text += "\nEarlier requests of this test:\n" + "\n".join(earlier)
         return text

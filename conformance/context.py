@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 import requests
 
-from metastudio_conformance import model as lifecycle
+from metastudio_conformance import lifecycle_model
 from metastudio_conformance.client import ApiClient
 from metastudio_conformance.config import Settings
 from metastudio_conformance.jobs import JobFactory
 from metastudio_conformance.outcomes import Violation
 from metastudio_conformance.pool import Ledger
-from metastudio_conformance.results import Recorder
+from metastudio_conformance.recorder import Recorder
 from metastudio_conformance.settings_table import SETTINGS, Replay
 
 # What the replay line repeats (the table's replay column): the settings it always
@@ -31,7 +31,7 @@ REPLAYED = sorted((setting for setting in SETTINGS if setting.replay is not Repl
 @dataclass
 class RunContext:
     settings: Settings
-    model: lifecycle.Model
+    model: lifecycle_model.Model
     given: dict = field(default_factory=dict)  # the options the user gave, for the replay
     selection: str | None = None  # the -k expression
     recorder: Recorder = field(default_factory=Recorder)
@@ -54,7 +54,7 @@ class RunContext:
     @classmethod
     def build(cls, settings: Settings, given: dict | None = None,
               selection: str | None = None) -> RunContext:
-        return cls(settings, lifecycle.load(settings.model), dict(given or {}), selection)
+        return cls(settings, lifecycle_model.load(settings.model), dict(given or {}), selection)
 
     @property
     def strict(self) -> bool:

@@ -12,7 +12,7 @@ finding names its command and is judged from the state the job really was in.
 from __future__ import annotations
 
 from metastudio_conformance import expect, rules
-from metastudio_conformance.lifecycle import CommandStep, judge, run_command, send
+from metastudio_conformance.command_step import CommandStep, check_step, run_command, send
 from metastudio_conformance.outcomes import Violation
 from metastudio_conformance.status import Status
 
@@ -40,7 +40,7 @@ def _batch(api, jobs, model, tenant, state, bodies, matrix) -> list[dict]:
                 _one_job_each(api, jobs, model, tenant, state,
                               [s.body for s in refused] + [body], matrix)
             else:
-                judge(step, show_after=True, matrix=matrix)
+                check_step(step, show_after=True, matrix=matrix)
             return bodies[number + 1:]
         _judge_refusal(step, matrix)
         refused.append(step)

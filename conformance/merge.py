@@ -2,7 +2,7 @@
 
 Each DIR is the report folder of one `run --shard i/N` of the same run (suite version,
 spec, seed, examples, selection, strictness, project). The merge joins the test records
-(`combine.absorb`, as the controller of `--workers` joins its workers), recomputes each
+(`run_parts.absorb`, as the controller of `--workers` joins its workers), recomputes each
 requirement's status from them (fail and error beat pass, pass beats not covered), and
 writes one report folder: results.json, conformance.md/html, junit.xml and
 allure-results, which `metastudio-conformance report --history` turns into the Allure
@@ -19,11 +19,11 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from metastudio_conformance import __version__, combine
+from metastudio_conformance import __version__, run_parts
 from metastudio_conformance.config import shard_of
 from metastudio_conformance.exit_codes import ExitCode, Verdict, failed, verdict
+from metastudio_conformance.recorder import Recorder, requests_per_requirement, table
 from metastudio_conformance.reports import document as doc
-from metastudio_conformance.results import Recorder, requests_per_requirement, table
 
 PROG = "metastudio-conformance merge"
 # What must be the same in every shard of one run.
@@ -44,8 +44,8 @@ def main(argv: list[str]) -> int:
     parser = _Parser(prog=PROG, description=__doc__.splitlines()[0].replace("`", ""))
     parser.add_argument("folders", nargs="+", metavar="DIR",
                         help="report folders of the shards (run --shard i/N --report-dir DIR)")
-    parser.add_argument("--report-dir", dest="report_dir", default="reports/latest",
-                        help="where the merged reports go (default reports/latest)")
+    parser.add_argument("--report-dir", dest="report_dir", default="conformance-reports/latest",
+                        help="where the merged reports go (default conformance-reports/latest)")
     args = parser.parse_args(argv)
     out = Path(args.report_dir)
     try:
@@ -125,9 +125,9 @@ def _is_loopback(url) -> bool:
 
 def merge(shards: list[tuple[Path, dict]], out: Path) -> dict:
     """The results document of the whole run."""
-    tally = combine.Tally()
+    tally = run_parts.Tally()
     for _, document in shards:
-        combine.absorb(tally, document)
+        run_parts.absorb(tally, document)
     documents = [document for _, document in shards]
     merged = dict(documents[0])
     merged.update(

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 
 import urllib3
 
-from metastudio_conformance import redact, results, target
+from metastudio_conformance import recorder, redact, target
 from metastudio_conformance.config import Settings
 from metastudio_conformance.context import RunContext
-from metastudio_conformance.plugin import ConformancePlugin
+from metastudio_conformance.run_plugin import ConformancePlugin
 from metastudio_conformance.scope import ScopePlugin
 from metastudio_conformance.settings_table import SECRETS
 from metastudio_conformance.workers import ControllerPlugin
@@ -79,7 +79,7 @@ def open_run(settings: Settings, given: dict | None = None,
         finally:
             context.cleanup()  # also after Ctrl-C or a crash: delete what the run created
             run.rows = context.recorder.summary()
-            results.write(report_dir / "results.json", run.rows, context)
+            recorder.write(report_dir / "results.json", run.rows, context)
             write_reports(report_dir)
             run.redactor.scrub_tree(report_dir)
 

@@ -22,46 +22,46 @@ import schemathesis
 
 from metastudio_conformance import contract, rules
 from metastudio_conformance.answers import Answer
-from metastudio_conformance.checks import judge, operation_id, parameters_refused
+from metastudio_conformance.checks import apply_unit, operation_id, parameters_refused
 
 
 @schemathesis.check
 def msc_err_01_error_body(ctx, response, case) -> None:
     """ERR-01: every 4xx answer carries {error_code: string, error_msg: string}."""
-    judge(case, rules.error_body, Answer.of(response))
+    apply_unit(case, rules.error_body, Answer.of(response))
 
 
 @schemathesis.check
 def msc_err_02_no_server_error(ctx, response, case) -> None:
     """ERR-02: no request, however malformed, makes the server answer 5xx."""
-    judge(case, rules.no_server_error, Answer.of(response), case.operation.label)
+    apply_unit(case, rules.no_server_error, Answer.of(response), case.operation.label)
 
 
 @schemathesis.check
 def msc_hdr_01_request_id(ctx, response, case) -> None:
     """HDR-01: every response carries a non-empty X-Request-Id header."""
-    judge(case, rules.request_id, Answer.of(response))
+    apply_unit(case, rules.request_id, Answer.of(response))
 
 
 @schemathesis.check
 def msc_cmd_03_commond_result(ctx, response, case) -> None:
     """CMD-03: a 200 command answer carries commond_result EXCUTE_SUCCESS or EXCUTE_FAILED."""
     if operation_id(case) == contract.COMMAND_OPERATION:
-        judge(case, rules.commond_result, Answer.of(response))
+        apply_unit(case, rules.commond_result, Answer.of(response))
 
 
 @schemathesis.check
 def msc_cmd_04_multipart_data(ctx, response, case) -> None:
     """CMD-04: a command's multipart_data lists {part_number: string, etag: string}."""
     if operation_id(case) == contract.COMMAND_OPERATION:
-        judge(case, rules.multipart_data, Answer.of(response))
+        apply_unit(case, rules.multipart_data, Answer.of(response))
 
 
 @schemathesis.check
 def msc_cmd_05_attachment_upload_url(ctx, response, case) -> None:
     """CMD-05: a command's attachment_upload_url is a list of strings."""
     if operation_id(case) == contract.COMMAND_OPERATION:
-        judge(case, rules.attachment_upload_url, Answer.of(response))
+        apply_unit(case, rules.attachment_upload_url, Answer.of(response))
 
 
 @schemathesis.check

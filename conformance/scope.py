@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from metastudio_conformance import combine, shards
+from metastudio_conformance import run_parts, shards
 from metastudio_conformance.context import RunContext
 from metastudio_conformance.status import Placeholder
 
@@ -32,7 +32,7 @@ class ScopePlugin:
 
     @pytest.hookimpl(trylast=True)  # after -k, the claims check and the run order
     def pytest_collection_modifyitems(self, config, items) -> None:
-        from metastudio_conformance.plugin import marks_of
+        from metastudio_conformance.run_plugin import marks_of
 
         settings = self.context.settings
         if settings.shard:
@@ -86,7 +86,7 @@ class ScopePlugin:
             reason = "the run was interrupted before this test"
         else:
             reason = "the run ended before this test ran (a worker stopped)"
-        combine.fill_unrun(context, list(self.collected.items()), reason)
+        run_parts.fill_unrun(context, list(self.collected.items()), reason)
         order = {nodeid: index for index, nodeid in enumerate(self.collected)}
         context.recorder.tests.sort(key=lambda test: order.get(test["id"], -1))  # workers'
         # parts arrive in any order; placeholders of tests that were not to run come first

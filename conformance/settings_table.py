@@ -1,7 +1,7 @@
 """The one table of settings: every setting of a run, written once.
 
 From it come the `run` command's options (`cli.py`), the pytest entry point's options
-(`pytest_plugin.py`), the profile keys, the environment variables and how each value is
+(`pytest_entry.py`), the profile keys, the environment variables and how each value is
 read (`config.py`), the fields of `config.Settings`, the replay line (`context.py`) and
 the README's settings table:
 
@@ -169,8 +169,9 @@ SETTINGS: tuple[Setting, ...] = (
             options=(Option("--no-control", const=False,
                             help="never use the test-control interface"),),
             replay=Replay.GIVEN),
-    Setting("report_dir", Kind.PATH, "where reports go (`reports/latest`)",
-            default=Path("reports/latest"), options=(Option("--report-dir", metavar="DIR"),),
+    Setting("report_dir", Kind.PATH, "where reports go (`conformance-reports/latest`)",
+            default=Path("conformance-reports/latest"),
+            options=(Option("--report-dir", metavar="DIR"),),
             replay=Replay.GIVEN),
     Setting("request_timeout", Kind.SECONDS, "seconds per request (10)", default=10.0,
             positive=True),

@@ -3,8 +3,8 @@
 The controller hands every worker the run's settings, the start of its one time budget
 and the run's start (for `first_failure`); a worker builds its own RunContext, job
 factories and HTTP session, cleans up the jobs it created, and sends back its part: a
-results document (`results.document`) with the tests it collected. The controller absorbs
-the parts (`combine.absorb`, as `merge` absorbs shards), so the console, `results.json`,
+results document (`recorder.document`) with the tests it collected. The controller absorbs
+the parts (`run_parts.absorb`, as `merge` absorbs shards), so the console, `results.json`,
 JUnit and Allure come out as one run.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from metastudio_conformance import combine, results
+from metastudio_conformance import recorder, run_parts
 from metastudio_conformance.config import Settings
 from metastudio_conformance.context import RunContext
 from metastudio_conformance.scope import ScopePlugin
@@ -55,7 +55,7 @@ class ControllerPlugin:
         if raw is None:  # a worker that crashed: its tests end as not run
             return
         part = json.loads(raw)
-        combine.absorb(self.context, part)
+        run_parts.absorb(self.context, part)
         for nodeid, claims in part["collected"]:
             self.scope.collected.setdefault(nodeid, claims)
 
@@ -82,14 +82,14 @@ class WorkerPlugin:
     def pytest_sessionfinish(self, session) -> None:
         context = self.context
         context.cleanup(reset_bundled=False)  # its jobs; the bundled server: the controller
-        part = results.document({}, context)
+        part = recorder.document({}, context)
         part["collected"] = list(self.scope.collected.items())
         session.config.workeroutput[KEY] = json.dumps(part)
 
 
 def configure_worker(config: pytest.Config) -> bool:
     """In an xdist worker of a conformance run: set up its part of the run."""
-    from metastudio_conformance.plugin import ConformancePlugin
+    from metastudio_conformance.run_plugin import ConformancePlugin
 
     raw = getattr(config, "workerinput", {}).get(KEY)
     if raw is None:

@@ -26,12 +26,12 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description=__doc__.splitlines()[0].replace("`", ""))
-    parser.add_argument("--report-dir", dest="report_dir", default="reports/latest",
+    parser.add_argument("--report-dir", dest="report_dir", default="conformance-reports/latest",
                         help="report folder of a run, with results.json (default "
-                        "reports/latest)")
-    parser.add_argument("--history", default="reports/history/allure-history.jsonl",
+                        "conformance-reports/latest)")
+    parser.add_argument("--history", default="conformance-reports/history/allure-history.jsonl",
                         help="Allure history kept between runs; each report appends one "
-                        "line (default reports/history/allure-history.jsonl)")
+                        "line (default conformance-reports/history/allure-history.jsonl)")
     parser.add_argument("--out", help="folder of the Allure HTML report (default "
                         "<report-dir>/html)")
     return parser

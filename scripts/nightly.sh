@@ -7,9 +7,9 @@
 #   METASTUDIO_TARGET, METASTUDIO_PROJECT_ID, METASTUDIO_AK + METASTUDIO_SK or METASTUDIO_TOKEN
 #   (no METASTUDIO_TARGET: the bundled reference server is tested).
 # Where things go:
-#   NIGHTLY_REPORT_DIR   the run's report folder           (default reports/latest)
-#   NIGHTLY_HISTORY      Allure history kept between runs  (default reports/history/allure-history.jsonl)
-#   NIGHTLY_PUBLISH_DIR  folder to publish                 (default reports/site)
+#   NIGHTLY_REPORT_DIR   the run's report folder           (default conformance-reports/latest)
+#   NIGHTLY_HISTORY      Allure history kept between runs  (default conformance-reports/history/allure-history.jsonl)
+#   NIGHTLY_PUBLISH_DIR  folder to publish                 (default conformance-reports/site)
 #   METASTUDIO_CLI       the CLI to use  (default .venv/bin/metastudio-conformance, else PATH)
 #   NIGHTLY_SHARDS_DIR   a folder of shards' report folders (`run --shard i/N`): merge them
 #                        (`metastudio-conformance merge`) instead of running the suite

@@ -18,6 +18,7 @@ NA_PROJECT = "f" * 32  # every test server is started with this NA project
 TIERS = ("faults", "reports", "slow")  # the marks that keep a test out of the fast tier
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items):
     """Tiers and workers: a test with none of TIERS' marks is `fast` (`pytest -m fast`);
     tests that share a module- or session-scoped fixture (a whole CLI run, a built wheel)

@@ -7,21 +7,21 @@ from types import SimpleNamespace
 
 import pytest
 
-from metastudio_conformance import model, rules
+from metastudio_conformance import lifecycle_model, rules
 from metastudio_conformance.config import ConfigError
-from metastudio_conformance.model import RefusalStyle, UnknownJobAnswer
+from metastudio_conformance.lifecycle_model import RefusalStyle, UnknownJobAnswer
 from metastudio_conformance.outcomes import Violation
 
 
 def profile(tmp_path, choices: str):
     """The reference profile with other choices (YAML keeps the last of a repeated key)."""
     path = tmp_path / "model.yaml"
-    path.write_text(model.DEFAULT.read_text() + choices)
+    path.write_text(lifecycle_model.DEFAULT.read_text() + choices)
     return path
 
 
 def test_shipped_profiles_parse_to_enums():
-    reference, strict = model.load(), model.load("strict")
+    reference, strict = lifecycle_model.load(), lifecycle_model.load("strict")
     assert (reference.refusal, reference.unknown_job) == (RefusalStyle.EITHER,
                                                           UnknownJobAnswer.EITHER)
     assert (strict.refusal, strict.unknown_job) == (RefusalStyle.BAD_REQUEST,
@@ -36,7 +36,7 @@ def test_shipped_profiles_parse_to_enums():
      UnknownJobAnswer.EITHER),
 ])
 def test_numbers_and_strings_give_the_same_choice(tmp_path, choices, refusal, unknown_job):
-    loaded = model.load(profile(tmp_path, choices))
+    loaded = lifecycle_model.load(profile(tmp_path, choices))
     assert (loaded.refusal, loaded.unknown_job) == (refusal, unknown_job)
 
 
@@ -47,7 +47,7 @@ def test_numbers_and_strings_give_the_same_choice(tmp_path, choices, refusal, un
 ])
 def test_a_bad_choice_is_one_configuration_error(tmp_path, choices, message):
     with pytest.raises(ConfigError, match=message) as caught:
-        model.load(profile(tmp_path, choices))
+        lifecycle_model.load(profile(tmp_path, choices))
     assert "\n" not in str(caught.value)
 
 

@@ -51,7 +51,7 @@ def test_main_job_runs_from_the_unpacked_wheel_in_an_empty_folder(wheel, tmp_pat
                            "--seed", "5", "--max-examples", "3", "-k", "delete_in_state"],
                           cwd=empty, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    results = json.loads((empty / "reports/latest/results.json").read_text())
+    results = json.loads((empty / "conformance-reports/latest/results.json").read_text())
     statuses = {row["id"]: row["status"] for row in results["requirements"]}
     assert statuses["DEL-01"] == statuses["DEL-02"] == "pass"
     version = subprocess.run([sys.executable, "-m", "metastudio_conformance.cli", "--version"],

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from _pytest.config.argparsing import Parser
 
-from metastudio_conformance import cli, config, pytest_plugin
+from metastudio_conformance import cli, config, pytest_entry
 from metastudio_conformance.context import RunContext
 from metastudio_conformance.settings_table import SETTINGS, Replay, markdown
 
@@ -135,9 +135,9 @@ def test_the_run_option_is_in_the_help_and_sets_the_setting(setting, option, cap
 def test_the_pytest_option_exists_unless_pytest_or_the_environment_says_it(setting,
                                                                             pytestconfig):
     parser = Parser(_ispytest=True)
-    pytest_plugin.pytest_addoption(parser)
+    pytest_entry.pytest_addoption(parser)
     for option in setting.pytest_options:
-        given = pytest_plugin.given_options(
+        given = pytest_entry.given_options(
             vars(parser.parse_known_args(_run_args(setting, option))).get)
         expected = option.const if option.const is not None else SAMPLES[setting.key][0]
         assert given[setting.key] == expected

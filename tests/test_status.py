@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from metastudio_conformance import combine
-from metastudio_conformance.results import Recorder
+from metastudio_conformance import run_parts
+from metastudio_conformance.recorder import Recorder
 from metastudio_conformance.status import (
     FAILING,
     FINDINGS,
@@ -68,6 +68,6 @@ def test_a_placeholder_gives_its_status_and_a_test_that_ran_beats_it():
     ran = {**recorder.tests[0], "outcome": "passed", "status": "pass",
            "by_requirement": {"CMD-01": "pass"}}
     for first, second in ((recorder.tests, [ran]), ([ran], recorder.tests)):
-        assert combine.join_tests(first, second) == [ran]
+        assert run_parts.join_tests(first, second) == [ran]
     deselected = {**recorder.tests[0], "outcome": Placeholder.DESELECTED}
-    assert combine.join_tests(recorder.tests, [deselected]) == [deselected]
+    assert run_parts.join_tests(recorder.tests, [deselected]) == [deselected]

@@ -12,7 +12,7 @@ from metastudio_conformance import requirements, rules
 from metastudio_conformance.answers import Answer
 from metastudio_conformance.client import SeedError
 from metastudio_conformance.outcomes import NotCovered, Violation
-from metastudio_conformance.results import Marks, Recorder, classify
+from metastudio_conformance.recorder import Marks, Recorder, classify
 from tests.conftest import run_cli
 
 

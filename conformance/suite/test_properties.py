@@ -15,7 +15,7 @@ from schemathesis.core.parameters import ParameterLocation
 
 from metastudio_conformance import requirements, schema
 from metastudio_conformance.answers import Answer
-from metastudio_conformance.cases import call_and_judge, state_for
+from metastudio_conformance.cases import send_and_check, state_for
 
 # Only the operations under test; Create, Show and List are supporting (tag `supporting`).
 contract_schema = schema.for_this_run().include(tag="under-test")
@@ -48,6 +48,6 @@ def test_operation(case, settings, http_session, api, jobs, run_context, refused
         job_id = (command and refused_only.pop(state, None)) or jobs.in_state(state)
         case.path_parameters["project_id"] = settings.project_id
         case.path_parameters["job_id"] = job_id
-    response = call_and_judge(case, state, settings, http_session, api, run_context)
+    response = send_and_check(case, state, settings, http_session, api, run_context)
     if command and job_id and requirements.is_refusal(Answer.of(response)):
         refused_only[state] = job_id

@@ -2,7 +2,7 @@
 apply, in the run's first seconds.
 
 The generated cases come late in a run (they are many); these hand-picked ones meet the
-same checks (`cases.call_and_judge`: documented status, JSON content type, the schema of
+same checks (`cases.send_and_check`: documented status, JSON content type, the schema of
 the status, the error body, the command answer, the DELETE gate) at once, so a server
 that breaks what every answer must be is reported within seconds.
 """
@@ -13,7 +13,7 @@ import allure
 import pytest
 
 from metastudio_conformance import contract, schema
-from metastudio_conformance.cases import call_and_judge
+from metastudio_conformance.cases import send_and_check
 from metastudio_conformance.client import new_job_id
 
 START = contract.initial_state()
@@ -52,4 +52,4 @@ def test_documented_request(what, operation_id, state, body, settings, http_sess
     allure.dynamic.parameter("request", what)
     job_id = new_job_id() if state is UNKNOWN else jobs.in_state(state)
     case = _case(operation_id, settings.project_id, job_id, body)
-    call_and_judge(case, state, settings, http_session, api, run_context)
+    send_and_check(case, state, settings, http_session, api, run_context)

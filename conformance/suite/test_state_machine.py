@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
 
 from metastudio_conformance import contract, expect, requirements, rules
-from metastudio_conformance.lifecycle import run_command
-from metastudio_conformance.model import JobModel
+from metastudio_conformance.command_step import run_command
+from metastudio_conformance.lifecycle_model import JobModel
 from metastudio_conformance.outcomes import not_covered
 from metastudio_conformance.strategies import bodies
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from metastudio_conformance import expect, requirements, rules
 from metastudio_conformance.answers import Answer
 from metastudio_conformance.client import ApiClient
-from metastudio_conformance.model import JobModel, Model, Prediction
+from metastudio_conformance.lifecycle_model import JobModel, Model, Prediction
 from metastudio_conformance.outcomes import Violation
 from metastudio_conformance.rules import JobSeen
 from metastudio_conformance.status import Status
@@ -102,10 +102,12 @@ def run_command(api: ApiClient, model: Model, tenant: str, job_id: str, job: Job
     """Send `body` to the job and check everything the oracle says; True if executed.
     With `matrix`, the outcome is noted as one cell of the command x state grid."""
     step = send(api, model, tenant, job_id, job, body)
-    return judge(step, show_after, matrix)
+    return check_step(step, show_after, matrix)
 
 
-def judge(step: CommandStep, show_after: bool, matrix: str | None) -> bool:
+def check_step(step: CommandStep, show_after: bool, matrix: str | None) -> bool:
+    """Judge a sent step (its answer, its fields, the job after it) and note its matrix
+    cell; True if the server carried the command out."""
     api, job, prediction = step.api, step.job, step.prediction
     deviations = len(getattr(api.run, "deviations", ()))
     try:

@@ -18,7 +18,7 @@ import yaml
 from metastudio_conformance import contract
 from metastudio_conformance.config import ConfigError
 
-DEFAULT = Path(str(resources.files("metastudio_conformance.models") / "reference.yaml"))
+DEFAULT = Path(str(resources.files("metastudio_conformance.lifecycle_models") / "reference.yaml"))
 _REQUIRES = {"all-parts-uploaded", "parts-confirmed", "update-video"}
 _KEYS = {"refusal", "unknown_job", "max_response_time", "seeded_parts", "transitions"}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from metastudio_conformance.results import Recorder
+from metastudio_conformance.recorder import Recorder
 from metastudio_conformance.status import Placeholder
 
 # Which record of a test wins when parts disagree: one that ran beats one that did not.

@@ -21,7 +21,7 @@ import pytest
 
 from metastudio_conformance import config as run_config
 from metastudio_conformance import runner, target, workers
-from metastudio_conformance.plugin import ConformancePlugin
+from metastudio_conformance.run_plugin import ConformancePlugin
 from metastudio_conformance.settings_table import SETTINGS
 
 

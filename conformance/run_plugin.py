@@ -15,11 +15,11 @@ import hypothesis.configuration
 import pytest
 import requests
 
-from metastudio_conformance import checks, ordering, requirements, results
+from metastudio_conformance import checks, ordering, recorder, requirements
 from metastudio_conformance import schema as contract_schema
 from metastudio_conformance.context import RunContext
 from metastudio_conformance.outcomes import not_covered
-from metastudio_conformance.results import Marks
+from metastudio_conformance.recorder import Marks
 from metastudio_conformance.status import FINDINGS, Placeholder, Status
 from metastudio_conformance.transport import PoliteAdapter, grace_for
 
@@ -94,7 +94,7 @@ class ConformancePlugin:
         try:
             return (yield)
         except BaseException as error:
-            for number, leaf in enumerate(results.leaves(error), start=1):
+            for number, leaf in enumerate(recorder.leaves(error), start=1):
                 rids = ", ".join(checks.requirements_of(leaf)) or "failure"
                 allure.attach(str(leaf), name=f"{rids} evidence {number}",
                               attachment_type=allure.attachment_type.TEXT)
@@ -111,7 +111,7 @@ class ConformancePlugin:
                                     context.deviations, time.monotonic() - started,
                                     context.requests_sent - sent, context.observed)
             context.deviations, context.observed = [], []
-            reason = results.aborted(excinfo.value if excinfo else None)
+            reason = recorder.aborted(excinfo.value if excinfo else None)
             if reason and not context.abort_reason:
                 context.abort_reason = reason
                 item.session.shouldstop = f"the run stopped early: {reason}"
@@ -164,8 +164,8 @@ class ConformancePlugin:
                 terminalreporter.write_line(f"    ... ({len(lines) - EVIDENCE_LINES} more "
                                             "lines in results.json)")
         terminalreporter.write_sep("=", "conformance per requirement")
-        terminalreporter.write_line(results.table(rows))
-        for line in results.reasons(rows, self.context.recorder):
+        terminalreporter.write_line(recorder.table(rows))
+        for line in recorder.reasons(rows, self.context.recorder):
             terminalreporter.write_line(line)
         deviating = [rid for rid, row in rows.items() if row["status"] == Status.DEVIATION]
         if deviating:
@@ -256,6 +256,6 @@ def marks_of(item: pytest.Item) -> Marks:
 
 
 def _summary(error: BaseExceptionGroup, marks) -> str:
-    found = results.classify(error, marks)
+    found = recorder.classify(error, marks)
     rids = sorted({rid for rid, status, _ in found if status != Status.NOT_COVERED})
     return f"{', '.join(rids)}: {len(found)} finding(s); evidence above and in results.json"
