@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from metastudio_conformance import requirements
+from metastudio_conformance.status import Status
 
 SERVE = (sys.executable, "-m", "metastudio_conformance.reference_server")
 
@@ -84,7 +85,7 @@ def ours(fault: str | None, seed: int, examples: int, work: Path, budget: int,
     finally:
         stop(process)
     results = json.loads((reports / "results.json").read_text())
-    failed = sorted(r["id"] for r in results["requirements"] if r["status"] == "fail")
+    failed = sorted(r["id"] for r in results["requirements"] if r["status"] == Status.FAIL)
     first = results.get("first_failure") or {}
     return {"exit": done.returncode, "failed": failed, "seconds": first.get("seconds"),
             "requests": first.get("requests"), "wall": round(wall, 1),

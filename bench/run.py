@@ -38,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from metastudio_conformance.status import Status
+
 ROOT = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "metastudio-conformance")
 DOC = ROOT / "docs" / "performance.md"
@@ -76,7 +78,7 @@ def one_run(cli: str, *options: str) -> dict:
     return {"exit": done.returncode, "wall": wall, "cpu": cpu,
             "requests": results["requests_sent"] + results["cleanup_requests"],
             "cleanup": results["cleanup_requests"], "jobs": results.get("jobs"),
-            "passed": statuses.count("pass"), "requirements": len(statuses)}
+            "passed": statuses.count(Status.PASS), "requirements": len(statuses)}
 
 
 def _children_cpu() -> float:

@@ -156,10 +156,10 @@ class ApiClient:
             response,
         )
         self.transcript.append(exchange)
-        self._judge_every_answer(method, path, response, authenticated)
+        self._check_every_answer(method, path, response, authenticated)
         return response
 
-    def _judge_every_answer(self, method: str, path: str, response: requests.Response,
+    def _check_every_answer(self, method: str, path: str, response: requests.Response,
                             authenticated: bool) -> None:
         what = f"{method} {path}"
         try:
