@@ -33,7 +33,7 @@ def test_wheel_installs_one_namespace_with_its_data(wheel):
     assert tops == {"metastudio_conformance", wheel.name.split("-")[0] + "-"
                     + wheel.name.split("-")[1] + ".dist-info"}
     for data in ("openapi/training-jobs.yaml", "openapi/control.yaml", "models/reference.yaml",
-                 "reports/package-lock.json", "suite/test_properties.py"):
+                 "reports/package-lock.json", "reports/.npmrc", "suite/test_properties.py"):
         assert f"metastudio_conformance/{data}" in names
 
 
