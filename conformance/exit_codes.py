@@ -2,7 +2,8 @@
 `run` and for `merge` alike, so a merged run ends as the same run in one process would.
 
 Each command words the verdict its own way (`run` names the abort reason, `merge` the
-shard that stopped); the code and the order of the checks are decided here only.
+shard that stopped); the code and the order of the checks are decided here only, and so
+is `worst`, which code a night of several shards ends with.
 """
 
 from __future__ import annotations
@@ -22,6 +23,42 @@ class ExitCode(IntEnum):
     SUITE_ERROR = 4  # the suite itself could not complete (error status)
     NOTHING_TESTED = 5  # every documented requirement not covered or disabled
     INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
+
+
+MEANING = {
+    ExitCode.OK: "passed",
+    ExitCode.FAIL: "conformance failures",
+    ExitCode.USAGE: "usage or configuration error",
+    ExitCode.UNREACHABLE: "target unreachable",
+    ExitCode.SUITE_ERROR: "the suite could not complete",
+    ExitCode.NOTHING_TESTED: "no documented requirement tested",
+    ExitCode.INTERRUPTED: "interrupted",
+}
+
+# Worst first, for a night made of several runs (merged shards). A code that judged nothing
+# beats one that judged, so a failure found by one shard never hides that another could
+# not run: the suite's own breakage first, then a stopped run, a silent target and a
+# refused setup. Of the judged codes a failure beats "nothing tested", which beats a pass.
+SEVERITY = (ExitCode.SUITE_ERROR, ExitCode.INTERRUPTED, ExitCode.UNREACHABLE, ExitCode.USAGE,
+            ExitCode.FAIL, ExitCode.NOTHING_TESTED, ExitCode.OK)
+
+
+def as_exit_code(code: int) -> ExitCode:
+    """One of the suite's codes; any other (a shell's 127, a signal's 137) is a suite error."""
+    return ExitCode(code) if code in ExitCode._value2member_map_ else ExitCode.SUITE_ERROR
+
+
+def meaning(code: int) -> str:
+    """What an exit code says, in a few words, for a line naming a shard."""
+    if code in ExitCode._value2member_map_:
+        return MEANING[ExitCode(code)]
+    return "not an exit code of the suite: it could not run"
+
+
+def worst(codes: Iterable[int]) -> ExitCode:
+    """The exit code of several runs taken as one: the worst by SEVERITY (OK for none)."""
+    return min((as_exit_code(code) for code in codes), key=SEVERITY.index,
+               default=ExitCode.OK)
 
 
 class Verdict(Enum):

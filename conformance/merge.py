@@ -6,8 +6,15 @@ spec, seed, examples, selection, strictness, project). The merge joins the test 
 requirement's status from them (fail and error beat pass, pass beats not covered), and
 writes one report folder: results.json, conformance.md/html, junit.xml and
 allure-results, which `metastudio-conformance report --history` turns into the Allure
-report with its history. Exit codes: those of `run` for the merged verdict (0, 1, 4, 5);
-2 for unusable input (a missing folder, no results.json, shards of different runs).
+report with its history.
+
+A shard that failed (its folder holds an `exit-code` file, as `scripts/shard.sh` leaves,
+and no results, or results with a code that judged nothing) does not stop the merge: the
+others are joined, its tests are recorded as not run, and it is named with its code on
+stderr, in results.json (`failed_shards`) and in the conformance report. Exit codes: the
+worst (`exit_codes.worst`) of the merged verdict's (as `run`: 0, 1, 4, 5) and the failed
+shards'; 2 for unusable input (a missing folder, one with neither results.json nor
+exit-code, shards of different runs).
 """
 
 from __future__ import annotations
@@ -17,22 +24,52 @@ import shlex
 import shutil
 import sys
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 from metastudio_conformance import __version__, run_parts
 from metastudio_conformance.config import shard_of
-from metastudio_conformance.exit_codes import ExitCode, Verdict, failed, verdict
+from metastudio_conformance.exit_codes import ExitCode, Verdict, failed, meaning, verdict, worst
 from metastudio_conformance.recorder import Recorder, requests_per_requirement, table
 from metastudio_conformance.reports import document as doc
+from metastudio_conformance.status import Placeholder
 
 PROG = "metastudio-conformance merge"
 # What must be the same in every shard of one run.
 SAME = ("results_version", "suite_version", "spec_sha256", "seed", "max_examples", "strict",
         "selection")
+EXIT_CODE_FILE = "exit-code"  # a shard's exit code beside its reports (scripts/shard.sh)
+# A shard that exited so has judged what it ran; any other code is a failed shard.
+JUDGED = (ExitCode.OK, ExitCode.FAIL, ExitCode.NOTHING_TESTED)
 
 
 class MergeError(Exception):
     """Shards that cannot be joined; the message is one line."""
+
+
+@dataclass(frozen=True)
+class FailedShard:
+    """A shard that left no results, or whose exit code says it could not judge."""
+
+    name: str  # its folder's name, as CI names the shard's artifact
+    code: int
+    joined: bool  # its results (what it did run) are part of the merge
+
+    @property
+    def night_code(self) -> int:
+        """Its share of the night's code: a shard without results never passed."""
+        return ExitCode.SUITE_ERROR if not self.joined and self.code in JUDGED else self.code
+
+    def describe(self) -> str:
+        return f"{self.name} (exit {self.code}: {meaning(self.code)})"
+
+    def line(self) -> str:
+        then = "its results are joined" if self.joined else "no results: its tests did not run"
+        return f"shard {self.describe()} failed; {then}"
+
+    def record(self) -> dict:
+        return {"name": self.name, "exit_code": self.code, "meaning": meaning(self.code),
+                "results_joined": self.joined}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,37 +86,70 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     out = Path(args.report_dir)
     try:
-        shards = load_shards([Path(folder) for folder in args.folders], out)
-        document = merge(shards, out)
+        shards, broken = load_shards([Path(folder) for folder in args.folders], out)
+        document = merge(shards, out, broken) if shards else None
     except MergeError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return ExitCode.USAGE
+    if document is None:
+        _name_failed(broken)
+        print(f"{PROG}: no shard left results; nothing to merge", file=sys.stderr)
+        return worst(shard.night_code for shard in broken)
     write(out, document, [folder for folder, _ in shards])
-    return exit_code(document)
+    code = exit_code(document)
+    _name_failed(broken)
+    return worst([code, *(shard.night_code for shard in broken)])
 
 
-def load_shards(folders: list[Path], out: Path) -> list[tuple[Path, dict]]:
-    """(folder, results document) of each shard, in shard order, checked to be one run."""
-    shards = []
+def _name_failed(broken: list[FailedShard]) -> None:
+    for shard in broken:
+        print(f"{PROG}: {shard.line()}", file=sys.stderr)
+
+
+def load_shards(folders: list[Path], out: Path
+                ) -> tuple[list[tuple[Path, dict]], list[FailedShard]]:
+    """(folder, results document) of each shard with results, in shard order, checked to
+    be one run; and the shards that failed."""
+    shards, broken = [], []
     for folder in folders:
         if not folder.is_dir():
             raise MergeError(f"{folder} is not a folder")
         if folder.resolve() == out.resolve():
             raise MergeError(f"--report-dir {out} is one of the shards; give a new folder")
+        code = _exit_code_of(folder)
         try:
             document = doc.load(folder)
         except doc.ReportError as exc:
-            raise MergeError(f"{exc} (not a report folder of a run)") from None
+            if code is None:
+                raise MergeError(f"{exc} (not a report folder of a run)") from None
+            broken.append(FailedShard(folder.name, code, joined=False))
+            continue
         if not document.get("shard"):
             raise MergeError(f"{folder} is not a shard's report folder (its run had no "
                              "--shard i/N)")
+        if code is not None and code not in JUDGED:
+            broken.append(FailedShard(folder.name, code, joined=True))
         shards.append((folder, document))
     shards.sort(key=lambda shard: shard_of(shard[1]["shard"]))
-    _check_one_run(shards)
-    return shards
+    if shards:
+        _check_one_run(shards, without_results=sum(not shard.joined for shard in broken))
+    return shards, broken
 
 
-def _check_one_run(shards: list[tuple[Path, dict]]) -> None:
+def _exit_code_of(folder: Path) -> int | None:
+    """The code in the shard's exit-code file; None when it has none."""
+    path = folder / EXIT_CODE_FILE
+    if not path.is_file():
+        return None
+    words = path.read_text(encoding="utf-8", errors="replace").split()
+    if not words or not words[0].isdigit():
+        raise MergeError(f"{path} holds no exit code")
+    return int(words[0])
+
+
+def _check_one_run(shards: list[tuple[Path, dict]], without_results: int = 0) -> None:
+    """Refuses shards of different runs; a shard index may be missing only for a failed
+    shard that left no results (its folder cannot say which index it had)."""
     (first, base), others = shards[0], shards[1:]
     for folder, document in others:
         for key in SAME:
@@ -104,7 +174,7 @@ def _check_one_run(shards: list[tuple[Path, dict]]) -> None:
     if len(set(indices)) != len(indices):
         raise MergeError("a shard is given twice: " + ", ".join(d["shard"] for _, d in shards))
     missing = sorted(set(range(1, count + 1)) - set(indices))
-    if missing:
+    if len(missing) > without_results:
         raise MergeError(f"shard(s) {', '.join(f'{i}/{count}' for i in missing)} missing")
 
 
@@ -123,16 +193,21 @@ def _is_loopback(url) -> bool:
     return not url or Settings(target=str(url)).is_loopback
 
 
-def merge(shards: list[tuple[Path, dict]], out: Path) -> dict:
+def merge(shards: list[tuple[Path, dict]], out: Path,
+          broken: list[FailedShard] = ()) -> dict:
     """The results document of the whole run."""
     tally = run_parts.Tally()
     for _, document in shards:
         run_parts.absorb(tally, document)
+    lost = [shard for shard in broken if not shard.joined]
+    if lost:
+        tally.recorder.tests = _not_run_by(tally.recorder.tests, lost)
     documents = [document for _, document in shards]
     merged = dict(documents[0])
     merged.update(
         run_id=", ".join(d["run_id"] for d in documents if d.get("run_id")),
         shard=None, shards=[d["shard"] for d in documents],
+        failed_shards=[shard.record() for shard in broken],
         workers=max(d.get("workers") or 1 for d in documents),
         replay=_replay(documents[0].get("replay"), out),
         started=min(d["started"] for d in documents),
@@ -144,6 +219,14 @@ def merge(shards: list[tuple[Path, dict]], out: Path) -> dict:
         requirements=list(Recorder(tally.recorder.tests).summary().values()),
         tests=tally.recorder.tests, matrices=tally.matrices)
     return merged
+
+
+def _not_run_by(tests: list[dict], lost: list[FailedShard]) -> list[dict]:
+    """The tests no shard ran (their shard failed) are not run, naming the failed shards."""
+    reason = "not run: its shard failed, " + ", ".join(shard.describe() for shard in lost)
+    return [{**test, "outcome": Placeholder.NOT_RUN, "reason": reason,
+             "evidence": dict.fromkeys(test["by_requirement"], reason)}
+            if test.get("outcome") == Placeholder.OTHER_SHARD else test for test in tests]
 
 
 def _replay(replay: str | None, out: Path) -> str | None:

@@ -52,7 +52,7 @@ class Placeholder(StrEnum):
     earlier one (`combine.join_tests`)."""
 
     OTHER_SHARD = "other-shard"  # it runs in another shard (--shard)
-    NOT_RUN = "not-run"  # the run stopped or was interrupted before it
+    NOT_RUN = "not-run"  # the run stopped or was interrupted before it, or its shard failed
     DESELECTED = "deselected"  # left out by -k
 
     @property

@@ -167,6 +167,10 @@ def _parts(document: dict[str, Any]) -> list[tuple[str, str]]:
                       "covered here)"))
     if document.get("shards"):
         facts.append(("Shards merged", ", ".join(map(str, document["shards"]))))
+    for shard in document.get("failed_shards") or ():
+        then = "its results are joined" if shard.get("results_joined") else "no results"
+        facts.append(("Shard failed", f"{shard.get('name')}: exit {shard.get('exit_code')} "
+                      f"({shard.get('meaning')}); {then}"))
     if isinstance(document.get("workers"), int) and document["workers"] > 1:
         facts.append(("Workers", str(document["workers"])))
     if document.get("stopped"):

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from metastudio_conformance import cli, merge
-from metastudio_conformance.exit_codes import ExitCode, Verdict, verdict
+from metastudio_conformance.exit_codes import SEVERITY, ExitCode, Verdict, meaning, verdict, worst
 from tests.conftest import ROOT
 
 
@@ -78,3 +78,23 @@ def test_merge_and_run_agree_on_the_same_summary(documented, model, aborted, cap
                 "replay": "metastudio-conformance run"}
     assert cli._exit_code(1 if failing else 0, run) == merge.exit_code(document)
     capsys.readouterr()
+
+
+@pytest.mark.parametrize(("codes", "expected"), [
+    ((), ExitCode.OK),
+    ((0, 5), ExitCode.NOTHING_TESTED),
+    ((0, 1, 5), ExitCode.FAIL),
+    ((1, 2), ExitCode.USAGE),  # a shard that could not start beats failures found elsewhere
+    ((2, 3), ExitCode.UNREACHABLE),
+    ((3, 130), ExitCode.INTERRUPTED),
+    ((130, 4, 0), ExitCode.SUITE_ERROR),
+    ((0, 127), ExitCode.SUITE_ERROR),  # not our code (a shell's "no such command")
+])
+def test_the_worst_of_several_codes(codes, expected):
+    assert worst(codes) is expected
+
+
+def test_every_exit_code_has_a_rank_and_a_meaning():
+    assert sorted(SEVERITY) == sorted(ExitCode)
+    assert all(meaning(code) for code in ExitCode)
+    assert meaning(127).startswith("not an exit code of the suite")

@@ -34,7 +34,7 @@ def test_wheel_installs_one_namespace_with_its_data(wheel):
                     + wheel.name.split("-")[1] + ".dist-info"}
     for data in ("openapi/training-jobs.yaml", "openapi/control.yaml",
                  "lifecycle_models/reference.yaml", "reports/package-lock.json",
-                 "suite/test_properties.py"):
+                 "reports/.npmrc", "suite/test_properties.py"):
         assert f"metastudio_conformance/{data}" in names
 
 

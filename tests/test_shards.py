@@ -1,21 +1,26 @@
-"""`--shard i/N` and `metastudio-conformance merge`, end to end, and the nightly matrix.
+"""`--shard i/N` and `metastudio-conformance merge`, end to end.
 
 Shards 1/2 and 2/2 of one run, merged, must say what the whole run says; merge must refuse
-folders that are not shards of one run, with one line and exit 2.
+folders that are not shards of one run, with one line and exit 2, and join the shards that
+have results when another failed, name it and end with the worst exit code.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from types import SimpleNamespace
 
 import jsonschema
 import pytest
-import yaml
 
-from metastudio_conformance import shards
+from metastudio_conformance import merge, shards
 from tests.conftest import ROOT, run_cli
 
 RUN = ["run", "--seed", "9", "--max-examples", "5"]
@@ -128,6 +133,74 @@ def test_a_whole_run_is_not_a_shard(sharded, tmp_path):
     assert result.code == 2 and "is not a shard's report folder" in result.stderr
 
 
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _unreachable_shard(folder) -> subprocess.CompletedProcess:
+    """Shard 2/2 through scripts/shard.sh against a closed port, as CI runs it."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("METASTUDIO_")}
+    environ.update(METASTUDIO_TOKEN="token", METASTUDIO_PROJECT_ID="0" * 31 + "1",
+                   METASTUDIO_TARGET=f"http://127.0.0.1:{_closed_port()}",
+                   METASTUDIO_CLI=str(Path(sys.executable).parent / "metastudio-conformance"))
+    return subprocess.run(["bash", str(ROOT / "scripts" / "shard.sh"), "2/2", str(folder),
+                           "--seed", "9", "--max-examples", "5"], env=environ,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.slow
+def test_merge_publishes_the_good_shard_and_names_the_failed_one(sharded, tmp_path):
+    failed = _unreachable_shard(tmp_path / "shard-2")
+    assert failed.returncode == 3, failed.stderr
+    assert [p.name for p in (tmp_path / "shard-2").iterdir()] == ["exit-code"]
+    out = tmp_path / "merged"
+    result = run_cli(["merge", str(sharded.parts[0].report_dir), str(tmp_path / "shard-2"),
+                      "--report-dir", str(out)], out, timeout=120)
+    assert result.code == 3, result.stderr  # the worst of the merged 0 and the shard's 3
+    assert ("shard shard-2 (exit 3: target unreachable) failed; no results: its tests did "
+            "not run") in result.stderr
+    merged = result.results
+    assert merged["shards"] == ["1/2"]
+    assert merged["failed_shards"] == [{"name": "shard-2", "exit_code": 3,
+                                        "meaning": "target unreachable",
+                                        "results_joined": False}]
+    first = {t["id"]: t for t in sharded.parts[0].results["tests"]}
+    for test in merged["tests"]:
+        if first[test["id"]]["outcome"] == "other-shard":
+            assert test["outcome"] == "not-run" and "shard-2 (exit 3" in test["reason"]
+        else:
+            assert test == first[test["id"]]
+    assert "| Shard failed | shard-2: exit 3 (target unreachable); no results |" in (
+        out / "conformance.md").read_text()
+    schema = json.loads((ROOT / "docs" / "results.schema.json").read_text())
+    jsonschema.validate(merged, schema)
+
+
+def _exit_code_only(folder, code: str):
+    folder.mkdir()
+    (folder / "exit-code").write_text(code)
+    return str(folder)
+
+
+def test_merge_of_shards_that_all_failed_names_each_and_writes_nothing(tmp_path, capsys):
+    folders = [_exit_code_only(tmp_path / "shard-1", "2\n"),
+               _exit_code_only(tmp_path / "shard-2", "4\n")]
+    assert merge.main([*folders, "--report-dir", str(tmp_path / "out")]) == 4
+    err = capsys.readouterr().err
+    assert "shard shard-1 (exit 2: usage or configuration error) failed" in err
+    assert "shard shard-2 (exit 4: the suite could not complete) failed" in err
+    assert "no shard left results; nothing to merge" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_exit_code_file_without_a_code_is_refused(tmp_path, capsys):
+    folder = _exit_code_only(tmp_path / "shard-1", "oops")
+    assert merge.main([folder, "--report-dir", str(tmp_path / "out")]) == 2
+    assert "holds no exit code" in capsys.readouterr().err
+
+
 class _Item:
     def __init__(self, nodeid, hypothesis=False, marker=None):
         self.nodeid, self.module = nodeid, SimpleNamespace(__name__=nodeid.split("::")[0])
@@ -156,27 +229,3 @@ def test_split_is_deterministic_and_balanced_by_cost():
     costs = [sum(shards.cost(it, 40) for it in p) for p in parts]
     assert abs(costs[0] - costs[1]) <= 20  # 2 x 20 + 20 probes each, not 22 tests each
     assert [sum(1 for it in p if it.obj) for p in parts] == [2, 2]
-
-
-def test_nightly_runs_shards_as_a_matrix_then_merges_them():
-    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "nightly.yml").read_text())
-    jobs = workflow["jobs"]
-    matrix = jobs["shard"]["strategy"]["matrix"]["shard"]
-    assert matrix == list(range(1, workflow["env"]["SHARDS"] + 1))
-    run_step = next(s for s in jobs["shard"]["steps"] if "--shard" in s.get("run", ""))
-    assert "${{ matrix.shard }}/${{ env.SHARDS }}" in run_step["run"]
-    assert "--seed ${{ github.run_id }}" in run_step["run"]  # one seed for every shard
-    upload = next(s for s in jobs["shard"]["steps"] if "upload-artifact" in s.get("uses", ""))
-    assert upload["with"]["name"] == "shard-${{ matrix.shard }}" and upload["if"] == "always()"
-    merge = jobs["conformance"]
-    assert merge["needs"] == "shard" and "always()" in merge["if"]
-    uses = [step.get("uses", "") for step in merge["steps"]]
-    download = next(s for s in merge["steps"] if "download-artifact" in s.get("uses", ""))
-    assert download["with"]["pattern"] == "shard-*"
-    nightly = next(s for s in merge["steps"] if s.get("id") == "nightly")
-    assert nightly["env"]["NIGHTLY_SHARDS_DIR"] == download["with"]["path"]
-    restore, save = (uses.index(f"actions/cache/{a}@v4") for a in ("restore", "save"))
-    assert uses.index(download["uses"]) < restore < merge["steps"].index(nightly) < save
-    assert jobs["publish"]["needs"] == "conformance"
-    script = (ROOT / "scripts" / "nightly.sh").read_text()
-    assert '"$cli" merge "$NIGHTLY_SHARDS_DIR"/*/ --report-dir "$report_dir"' in script
