@@ -52,7 +52,7 @@ def test_each_verdict_has_its_documented_code():
         Verdict.ABORTED: 4, Verdict.INTERRUPTED: 130, Verdict.FAILED: 1,
         Verdict.NO_TEST_SELECTED: 2, Verdict.PYTEST_INTERNAL_ERROR: 4,
         Verdict.PYTEST_USAGE_ERROR: 2, Verdict.INCOMPLETE: 4, Verdict.NOTHING_TESTED: 5,
-        Verdict.PASSED: 0}
+        Verdict.REPORTING_FAILED: 4, Verdict.PASSED: 0}
 
 
 def test_the_readme_lists_every_exit_code():
@@ -73,8 +73,16 @@ def test_merge_and_run_agree_on_the_same_summary(documented, model, aborted, cap
     failing = any(row["status"] in ("fail", "error") for row in summary)
     run = SimpleNamespace(rows={row["id"]: row for row in summary},
                           context=SimpleNamespace(abort_reason=reason, stopped=None,
+                                                  reporting_error=None,
                                                   replay="metastudio-conformance run"))
     document = {"requirements": summary, "aborted": reason,
                 "replay": "metastudio-conformance run"}
     assert cli._exit_code(1 if failing else 0, run) == merge.exit_code(document)
     capsys.readouterr()
+
+
+def test_a_reporting_plugin_failure_is_a_suite_error_even_with_failures():
+    """The reports of the run are incomplete: the table still names its failures."""
+    summary = rows(("fail",), ("pass",))
+    assert verdict(summary, reporting_failed=True) is Verdict.REPORTING_FAILED
+    assert Verdict.REPORTING_FAILED.code == ExitCode.SUITE_ERROR
