@@ -192,13 +192,15 @@ def _run_pytest(run) -> int:
 def _exit_code(code: int, run) -> int:
     """The exit code of the run (`exit_codes.verdict`), said in one line."""
     rows, context = run.rows, run.context
-    ended = verdict(rows.values(), bool(context.abort_reason), code, bool(context.stopped))
+    ended = verdict(rows.values(), bool(context.abort_reason), code, bool(context.stopped),
+                    bool(context.reporting_error))
     if ended is Verdict.FAILED:
         print(f"conformance failures: {', '.join(failed(rows.values()))}", file=sys.stderr)
         print(f"replay: {context.replay}", file=sys.stderr)
         return ended.code
     message = {
         Verdict.ABORTED: context.abort_reason,
+        Verdict.REPORTING_FAILED: context.reporting_error,
         Verdict.INTERRUPTED: "interrupted; the jobs this run created and left deletable "
                              "were deleted",
         Verdict.NO_TEST_SELECTED: "no test matched the selection",

@@ -47,6 +47,7 @@ class RunContext:
     observed: list[Violation] = field(default_factory=list)  # ERR-02 seen by the client, now
     abort_reason: str | None = None  # credentials refused mid-run: nothing more to test
     stopped: str | None = None  # why the run stopped before its last test (--max-failures)
+    reporting_error: str | None = None  # a reporting plugin raised (report_guard): one line
     cleanup_elsewhere: int = 0  # cleanup requests of the run's workers (`workers`)
     jobs_elsewhere: dict[str, int] = field(default_factory=dict)  # and their jobs
     matrices: dict[str, list[dict]] = field(default_factory=dict)  # see note()
@@ -95,6 +96,9 @@ class RunContext:
         had proven untouched instead of a new one (`pool`)."""
         return {"made": sum(f.made for f in self.factories),
                 "reused": sum(f.pool.reused for f in self.factories)}
+
+    def note_reporting_error(self, line: str) -> None:
+        self.reporting_error = self.reporting_error or line  # the first says what broke
 
     def note_failure(self, nodeid: str) -> None:
         if self.first_failure is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from metastudio_conformance import printable
 from metastudio_conformance.answers import json_body, show
 from metastudio_conformance.redact import MASK
 
@@ -36,14 +37,14 @@ def full(response, documented_method: str | None = None) -> str:
     lines += [f"  {name}: {value}" for name, value in _headers(response.headers)]
     if response.content:
         lines.append("  " + _preview(response.content))
-    return "\n".join(lines)
+    return printable.text("\n".join(lines))
 
 
 def brief(method: str, path: str, sent: Any, status: int, received: Any) -> str:
     """One earlier request of a test, on two lines."""
     sent_text = "" if sent is None else " " + _compact(sent)
     got = "" if received in (None, "") else " " + _compact(received)
-    return f"{method} {path}{sent_text}\n  -> {status}{got}"
+    return printable.text(f"{method} {path}{sent_text}\n  -> {status}{got}")
 
 
 def _headers(headers) -> list[tuple[str, str]]:

@@ -66,6 +66,7 @@ class Verdict(Enum):
 
     ABORTED = "aborted", ExitCode.SUITE_ERROR  # the run stopped itself (credentials refused)
     INTERRUPTED = "interrupted", ExitCode.INTERRUPTED
+    REPORTING_FAILED = "reporting plugin failed", ExitCode.SUITE_ERROR  # reports incomplete
     FAILED = "failed", ExitCode.FAIL
     NO_TEST_SELECTED = "no test selected", ExitCode.USAGE
     PYTEST_INTERNAL_ERROR = "pytest internal error", ExitCode.SUITE_ERROR
@@ -79,10 +80,12 @@ class Verdict(Enum):
 
 
 def verdict(rows: Iterable[dict[str, Any]], aborted: bool = False,
-            pytest_code: int = 0, stopped: bool = False) -> Verdict:
+            pytest_code: int = 0, stopped: bool = False,
+            reporting_failed: bool = False) -> Verdict:
     """The verdict of a run from its requirement rows (`results.Recorder.summary`, or
     results.json's `requirements`). `pytest_code` and `stopped` (--max-failures ended the
-    run) are the run's own; a merge has neither."""
+    run) are the run's own; a merge has neither. `reporting_failed`: a reporting plugin
+    raised (results.json `reporting_error`), so the reports are incomplete."""
     from pytest import ExitCode as Pytest  # here: `cleanup` and `requirements` need no pytest
 
     rows = list(rows)
@@ -91,6 +94,8 @@ def verdict(rows: Iterable[dict[str, Any]], aborted: bool = False,
         return Verdict.ABORTED
     if pytest_code == Pytest.INTERRUPTED and not stopped:  # Ctrl-C; xdist says
         return Verdict.INTERRUPTED  # "interrupted" of --max-failures too
+    if reporting_failed:  # the table still names the failures; the reports miss some
+        return Verdict.REPORTING_FAILED
     if Status.FAIL in statuses:
         return Verdict.FAILED
     if pytest_code == Pytest.NO_TESTS_COLLECTED:

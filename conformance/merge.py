@@ -216,6 +216,7 @@ def merge(shards: list[tuple[Path, dict]], out: Path,
         jobs=tally.jobs_elsewhere,
         requests_per_requirement=requests_per_requirement(tally.recorder.tests),
         first_failure=tally.first_failure, aborted=tally.abort_reason, stopped=tally.stopped,
+        reporting_error=tally.reporting_error,
         requirements=list(Recorder(tally.recorder.tests).summary().values()),
         tests=tally.recorder.tests, matrices=tally.matrices)
     return merged
@@ -281,13 +282,15 @@ def exit_code(document: dict) -> int:
     """The merged run's exit code, by the policy of `run` (`exit_codes.verdict`)."""
     rows = document["requirements"]
     print(table({row["id"]: row for row in rows}))
-    ended = verdict(rows, aborted=bool(document.get("aborted")))
+    ended = verdict(rows, aborted=bool(document.get("aborted")),
+                    reporting_failed=bool(document.get("reporting_error")))
     if ended is Verdict.FAILED:
         print(f"conformance failures: {', '.join(failed(rows))}", file=sys.stderr)
         print(f"replay: {document.get('replay')}", file=sys.stderr)
         return ended.code
     message = {
         Verdict.ABORTED: f"a shard stopped early: {document.get('aborted')}",
+        Verdict.REPORTING_FAILED: f"a shard's {document.get('reporting_error')}",
         Verdict.INCOMPLETE: "the suite could not complete; see results.json",
         Verdict.NOTHING_TESTED: "no documented requirement was tested",
     }.get(ended)

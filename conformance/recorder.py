@@ -21,7 +21,7 @@ from typing import Any
 import requests
 from hypothesis.errors import Flaky
 
-from metastudio_conformance import checks, contract, requirements
+from metastudio_conformance import checks, contract, printable, requirements
 from metastudio_conformance.outcomes import AMBIENT, RunAborted, SuiteError, skip_status
 from metastudio_conformance.status import FAILING, FINDINGS, UNTESTED, Placeholder, Status
 
@@ -204,8 +204,8 @@ def _first_lines(error: BaseException, limit: int = 60) -> str:
 
 def write(path: Path, rows: dict[str, dict], context) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document(rows, context), indent=2, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    text = json.dumps(printable.tree(document(rows, context)), indent=2, ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def document(rows: dict[str, dict], context) -> dict[str, Any]:
@@ -233,6 +233,7 @@ def document(rows: dict[str, dict], context) -> dict[str, Any]:
         "first_failure": context.first_failure,
         "aborted": context.abort_reason,
         "stopped": context.stopped,
+        "reporting_error": context.reporting_error,
         "jobs": _jobs(context),
         "requests_per_requirement": requests_per_requirement(context.recorder.tests),
         "target": {

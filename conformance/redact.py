@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from metastudio_conformance import printable
+
 MASK = "[redacted]"
 _WIRE = [
     re.compile(r"(?i)(x-auth-token['\"]?\s*[:=]\s*['\"]?)([^\s'\",}]+)"),
@@ -50,13 +52,13 @@ class Redactor:
 
 
 class RedactingStream:
-    """A text stream that redacts what passes through it (the console)."""
+    """A text stream that redacts what passes through it (the console), made printable."""
 
     def __init__(self, stream, redactor: Redactor) -> None:
         self._stream, self._redactor = stream, redactor
 
     def write(self, text: str) -> int:
-        self._stream.write(self._redactor.text(text))
+        self._stream.write(printable.text(self._redactor.text(text), limit=None))
         return len(text)
 
     def __getattr__(self, name):  # flush, isatty, encoding, fileno ...

@@ -31,6 +31,7 @@ class Tally:
     first_failure: dict | None = None
     abort_reason: str | None = None
     stopped: str | None = None
+    reporting_error: str | None = None
 
 
 def absorb(into, part: dict) -> None:
@@ -46,6 +47,7 @@ def absorb(into, part: dict) -> None:
     into.first_failure = earliest(into.first_failure, part.get("first_failure"))
     into.abort_reason = _joined(into.abort_reason, part.get("aborted"))
     into.stopped = _joined(into.stopped, part.get("stopped"))
+    into.reporting_error = _joined(into.reporting_error, part.get("reporting_error"))
 
 
 def join_tests(tests: list[dict], more: list[dict]) -> list[dict]:

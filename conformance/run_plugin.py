@@ -15,7 +15,7 @@ import hypothesis.configuration
 import pytest
 import requests
 
-from metastudio_conformance import checks, ordering, recorder, requirements
+from metastudio_conformance import checks, ordering, printable, recorder, report_guard, requirements
 from metastudio_conformance import schema as contract_schema
 from metastudio_conformance.context import RunContext
 from metastudio_conformance.outcomes import not_covered
@@ -33,8 +33,10 @@ class ConformancePlugin:
         self.context = context
         self._test_started = (0.0, 0)
 
+    @pytest.hookimpl(trylast=True)  # after allure-pytest and JUnit have set up: guard them
     def pytest_configure(self, config: pytest.Config) -> None:
         self.pytest_config = config
+        report_guard.install(config, self.context.note_reporting_error)
         config.addinivalue_line("markers", "requirement(*ids, also=()): the oracle "
                                 "requirements this test checks, and those it may also find "
                                 "broken without claiming a pass")
@@ -103,6 +105,8 @@ class ConformancePlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = yield
+        if report.failed and printable.text(report.longreprtext) != report.longreprtext:
+            report.longrepr = printable.text(report.longreprtext)  # JUnit, the console, xdist
         context = self.context
         if report.when == "call" or report.outcome != "passed":
             started, sent = self._test_started

@@ -84,8 +84,10 @@ class ScopePlugin:
             reason = f"the run stopped early: {context.abort_reason}"
         elif exitstatus == pytest.ExitCode.INTERRUPTED:
             reason = "the run was interrupted before this test"
-        else:
+        elif context.settings.workers > 1:
             reason = "the run ended before this test ran (a worker stopped)"
+        else:
+            reason = f"the run ended before this test ran (pytest exited with {exitstatus})"
         run_parts.fill_unrun(context, list(self.collected.items()), reason)
         order = {nodeid: index for index, nodeid in enumerate(self.collected)}
         context.recorder.tests.sort(key=lambda test: order.get(test["id"], -1))  # workers'

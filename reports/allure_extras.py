@@ -6,7 +6,9 @@ results.json holds no credentials, and the target URL loses any user:password@ o
 
 `file_by_requirement` runs after the run, when each test's outcome per requirement is known
 (results.json `tests[].by_requirement`); the test labels set at setup name every requirement
-a test claims, also those it never got to check.
+a test claims, also those it never got to check. It also gives each Allure result the run's
+verdict (`verdict_of`): allure-pytest calls anything but an AssertionError Broken, so a
+schemathesis FailureGroup would read as a suite error.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from metastudio_conformance.reports import document as doc
-from metastudio_conformance.requirements import AREAS
-from metastudio_conformance.status import JUDGED
+from metastudio_conformance.requirements import AREAS, REQUIREMENTS
+from metastudio_conformance.status import JUDGED, Status
 
 ENVIRONMENT_FILE = "environment.properties"
 JUNIT_FILE, ALLURE_RESULTS = "junit.xml", "allure-results"
@@ -27,6 +29,12 @@ JUNIT_FILE, ALLURE_RESULTS = "junit.xml", "allure-results"
 # departed from the model, or broke while checking), not those it stopped before
 # (not-covered) or had turned off (disabled).
 REQUIREMENT_LABELS = ("requirement", "feature", "story")
+# Allure's status for the run's verdict on a test; a pass or a deviation stays as it was.
+# Each message starts as `reports/allurerc.mjs`'s categories read it.
+ALLURE_STATUS = {Status.FAIL: "failed", Status.ERROR: "broken",
+                 Status.NOT_COVERED: "skipped", Status.DISABLED: "skipped"}
+MESSAGE_PREFIX = {Status.FAIL: "", Status.ERROR: "suite error: ",
+                  Status.NOT_COVERED: "not covered: ", Status.DISABLED: "disabled: "}
 
 
 def write_environment(allure_results_dir: Path | str, results_document: dict[str, Any]) -> Path:
@@ -83,18 +91,22 @@ class Outcomes:
     """Each test's status per requirement, found by the names Allure and JUnit give it."""
 
     def __init__(self, results_document: dict[str, Any]) -> None:
-        self._by_name: dict[str, list[tuple[str, dict[str, str]]]] = {}
+        self._by_name: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         for test in results_document.get("tests") or []:
             if isinstance(test, dict) and isinstance(test.get("by_requirement"), dict):
                 owner, name = _owner_and_name(str(test.get("id", "")))
-                self._by_name.setdefault(name, []).append((owner, test["by_requirement"]))
+                self._by_name.setdefault(name, []).append((owner, test))
 
     def find(self, owner: str, name: str) -> dict[str, str] | None:
         """`owner`: Allure's full name before '#', or JUnit's classname (dotted module path
         and classes); both end with what the node id says."""
-        for candidate, statuses in self._by_name.get(name, []):
+        test = self.record(owner, name)
+        return test["by_requirement"] if test else None
+
+    def record(self, owner: str, name: str) -> dict[str, Any] | None:
+        for candidate, test in self._by_name.get(name, []):
             if owner == candidate or owner.endswith("." + candidate):
-                return statuses
+                return test
         return None
 
 
@@ -115,13 +127,27 @@ def relabel_allure(results_dir: Path, outcomes: Outcomes) -> None:
         except (OSError, UnicodeDecodeError, ValueError):
             continue  # not ours to repair; Allure will say what is wrong with it
         owner = str(result.get("fullName", "")).partition("#")[0]
-        statuses = outcomes.find(owner, str(result.get("name", "")))
-        if statuses is None or not isinstance(result.get("labels"), list):
+        test = outcomes.record(owner, str(result.get("name", "")))
+        if test is None or not isinstance(result.get("labels"), list):
             continue
-        labels = _judged_labels(result["labels"], statuses)
-        if labels != result["labels"]:
-            result["labels"] = labels
-            path.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+        before = json.dumps(result, ensure_ascii=False)
+        result["labels"] = _judged_labels(result["labels"], test["by_requirement"])
+        result.update(verdict_of(test, result))
+        after = json.dumps(result, ensure_ascii=False)
+        if after != before:
+            path.write_text(after, encoding="utf-8")
+
+
+def verdict_of(test: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """Allure's status and message for the run's verdict on `test` (a results.json
+    record): every conformance failure is failed, whatever raised it; broken is a suite or
+    setup error only; not covered and disabled are skipped, each message saying which."""
+    status = test.get("status")
+    if status not in ALLURE_STATUS:
+        return {}
+    details = dict(result.get("statusDetails") or {})
+    details["message"] = MESSAGE_PREFIX[status] + _reason(test, status)
+    return {"status": ALLURE_STATUS[status], "statusDetails": details}
 
 
 def _judged_labels(labels: list[dict[str, Any]], statuses: dict[str, str]) -> list[dict]:
@@ -134,11 +160,28 @@ def _judged_labels(labels: list[dict[str, Any]], statuses: dict[str, str]) -> li
     for rid in sorted((rid for rid, status in statuses.items() if status in JUDGED),
                       key=requirement_order):
         kept.append({"name": "requirement", "value": rid})
-        kept.append({"name": "story", "value": stories.get(rid) or rid})
+        kept.append({"name": "story", "value": stories.get(rid) or _story(rid)})
         feature = {"name": "feature", "value": _feature(rid)}
         if feature not in features:
             features.append(feature)
     return kept + features
+
+
+def _reason(test: dict[str, Any], status: str) -> str:
+    """The requirements of the test's status first, each `ID: what was found`, so a
+    category pattern finds the failing ID rather than a sibling's suite error."""
+    evidence = test.get("evidence") if isinstance(test.get("evidence"), dict) else {}
+    lines = []
+    for rid, found in test["by_requirement"].items():
+        if found == status and evidence.get(rid):
+            line = str(evidence[rid]).splitlines()[0]
+            lines.append(line if line.startswith(f"{rid}:") else f"{rid}: {line}")
+    return "\n".join(lines) or str(test.get("reason") or status)
+
+
+def _story(rid: str) -> str:
+    """As `run_plugin` names a claimed requirement's story: a found one joins its group."""
+    return f"{rid} {REQUIREMENTS[rid].title}" if rid in REQUIREMENTS else rid
 
 
 def _feature(rid: str) -> str:

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 _MALFORMED = [
     b"{", b"}", b"{\"command\": ", b"{\"command\": \"SUBMITVERIFYING\"", b"null", b"[]",
     b"\"SUBMITVERIFYING\"", b"42", b"true", b"{\"command\": NaN}", b"\xff\xfe\x00",
-    b"{\"command\": \"\\ud800\"}", b"\x00" * 16,
+    # a lone surrogate, cut short and in an array: not a command body (an object with an
+    # unknown command is CMD-02's, not this test's)
+    b"{\"command\": \"\\ud800\"", b"[\"\\ud800\"]", b"\x00" * 16,
 ]
 
 

@@ -52,7 +52,7 @@ def test_each_verdict_has_its_documented_code():
         Verdict.ABORTED: 4, Verdict.INTERRUPTED: 130, Verdict.FAILED: 1,
         Verdict.NO_TEST_SELECTED: 2, Verdict.PYTEST_INTERNAL_ERROR: 4,
         Verdict.PYTEST_USAGE_ERROR: 2, Verdict.INCOMPLETE: 4, Verdict.NOTHING_TESTED: 5,
-        Verdict.PASSED: 0}
+        Verdict.REPORTING_FAILED: 4, Verdict.PASSED: 0}
 
 
 def test_the_readme_lists_every_exit_code():
@@ -73,6 +73,7 @@ def test_merge_and_run_agree_on_the_same_summary(documented, model, aborted, cap
     failing = any(row["status"] in ("fail", "error") for row in summary)
     run = SimpleNamespace(rows={row["id"]: row for row in summary},
                           context=SimpleNamespace(abort_reason=reason, stopped=None,
+                                                  reporting_error=None,
                                                   replay="metastudio-conformance run"))
     document = {"requirements": summary, "aborted": reason,
                 "replay": "metastudio-conformance run"}
@@ -98,3 +99,10 @@ def test_every_exit_code_has_a_rank_and_a_meaning():
     assert sorted(SEVERITY) == sorted(ExitCode)
     assert all(meaning(code) for code in ExitCode)
     assert meaning(127).startswith("not an exit code of the suite")
+
+
+def test_a_reporting_plugin_failure_is_a_suite_error_even_with_failures():
+    """The reports of the run are incomplete: the table still names its failures."""
+    summary = rows(("fail",), ("pass",))
+    assert verdict(summary, reporting_failed=True) is Verdict.REPORTING_FAILED
+    assert Verdict.REPORTING_FAILED.code == ExitCode.SUITE_ERROR
