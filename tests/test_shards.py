@@ -179,4 +179,4 @@ def test_nightly_runs_shards_as_a_matrix_then_merges_them():
     assert uses.index(download["uses"]) < restore < merge["steps"].index(nightly) < save
     assert jobs["publish"]["needs"] == "conformance"
     script = (ROOT / "scripts" / "nightly.sh").read_text()
-    assert '"$cli" merge "$NIGHTLY_SHARDS_DIR"/*/ --report-dir "$report_dir"' in script
+    assert 'set -- merge "$NIGHTLY_SHARDS_DIR"/*/ --report-dir "$report_dir"' in script
