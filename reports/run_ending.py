@@ -2,8 +2,9 @@
 
 `scripts/nightly.sh` hands `report` the run's exit code, its one line and the time, so a
 bad night is published as a bad night, never hidden behind the last good one. The Allure
-report gets one broken test, "How the run ended", whose point joins the trend of the other
-nights; a run that left no results.json also gets a conformance page saying what went wrong.
+report gets one broken test, "The run ended with exit N (...)", whose point joins the trend
+of the other nights (its history id is the same every night); a run that left no
+results.json also gets a conformance page saying what went wrong.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def file_in_allure(results_dir: Path, ending: Ending | None) -> None:
     results_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({
         "uuid": f"run-ending-{stamp}", "historyId": "metastudio-run-ending",
-        "testCaseId": "metastudio-run-ending", "name": "How the run ended",
+        "testCaseId": "metastudio-run-ending",
+        "name": f"The run ended with exit {ending.code} ({BAD[ending.code]})",
         "fullName": "metastudio-conformance run", "status": "broken",
         "statusDetails": {"message": f"The run ended with {ending.summary}"},
         "start": stamp, "stop": stamp,

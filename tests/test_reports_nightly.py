@@ -399,7 +399,8 @@ def test_a_bad_nights_allure_page_says_it_and_keeps_the_trend(bad_night):
     assert re.search(r"<title>\s*(.*?)\s*</title>", index.read_text()).group(1) == TITLE
     tests = [json.loads(data) for name, data in _embedded(index).items()
              if name.startswith("data/test-results/")]
-    assert [(t["name"], t["status"]) for t in tests] == [("How the run ended", "broken")]
+    assert [(t["name"], t["status"]) for t in tests] == [
+        ("The run ended with exit 2 (usage or configuration error)", "broken")]
     message = tests[0]["error"]["message"]
     assert "exit 2 (usage or configuration error)" in message and BAD_LINE in message
     assert len(_dynamics(index)) == 3  # the two nights before, and this one
