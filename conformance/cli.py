@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = runner.finalize(config.resolve(vars(args)))
         inventory.load(settings.inventory)  # a bad inventory is a usage error, up front
-        with runner.open_run(settings, vars(args), args.select) as run:
+        with runner.open_run(settings, args.select) as run:
             with _redacted_console(run.redactor):
                 code = _run_pytest(run)
     except config.ConfigError as exc:

@@ -85,6 +85,10 @@ def _field(setting) -> tuple[str, Any, Any]:
 Settings = make_dataclass(
     "Settings",
     [*(_field(setting) for setting in SETTINGS if setting.in_profile),
+     ("profile", Path | None, field(default=None)),  # the profile read, if any
+     # The keys the command line, the environment or the profile set: what the replay
+     # line repeats (a default, or the bundled server's own target, is not among them).
+     ("given", tuple[str, ...], field(default=())),
      ("run_id", str | None, field(default=None)),  # tags what this run creates; set by the CLI
      ("bundled", bool, field(default=False)),  # the target is the server this run started
      ("suite_args", tuple[str, ...], field(default=()))],
@@ -139,7 +143,9 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
     merged: dict[str, Any] = load_profile(profile_path) if profile_path else {}
     merged.update(from_environment(environ))
     merged.update({key: value for key, value in cli.items() if key in _KEYS and value is not None})
-    return validate(merged)
+    given = (PROFILE.key,) * bool(profile_path) + tuple(merged)
+    return replace(validate(merged), given=given,
+                   profile=Path(profile_path) if profile_path else None)
 
 
 def validate(values: dict[str, Any]) -> Settings:

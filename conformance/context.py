@@ -32,7 +32,6 @@ REPLAYED = sorted((setting for setting in SETTINGS if setting.replay is not Repl
 class RunContext:
     settings: Settings
     model: lifecycle_model.Model
-    given: dict = field(default_factory=dict)  # the options the user gave, for the replay
     selection: str | None = None  # the -k expression
     recorder: Recorder = field(default_factory=Recorder)
     started_wall: float = field(default_factory=time.time)
@@ -53,9 +52,8 @@ class RunContext:
     matrices: dict[str, list[dict]] = field(default_factory=dict)  # see note()
 
     @classmethod
-    def build(cls, settings: Settings, given: dict | None = None,
-              selection: str | None = None) -> RunContext:
-        return cls(settings, lifecycle_model.load(settings.model), dict(given or {}), selection)
+    def build(cls, settings: Settings, selection: str | None = None) -> RunContext:
+        return cls(settings, lifecycle_model.load(settings.model), selection)
 
     @property
     def strict(self) -> bool:
@@ -122,12 +120,13 @@ class RunContext:
 
     @property
     def replay(self) -> str:
-        """The command that repeats this run: seed, target, projects, model, selection."""
+        """The command that repeats this run: seed, target, projects, model, selection,
+        whichever source set them (`Settings.given`); never a secret."""
+        settings = self.settings
         parts = ["metastudio-conformance", "run"]
         for setting in REPLAYED:
-            parts += setting.command_line(getattr(self.settings, setting.key)
-                                          if setting.replay is Replay.ALWAYS
-                                          else self.given.get(setting.key))
+            if setting.replay is Replay.ALWAYS or setting.key in settings.given:
+                parts += setting.command_line(getattr(settings, setting.key))
         if self.selection:
             parts += ["-k", self.selection]
         return shlex.join(parts)

@@ -55,7 +55,7 @@ def pytest_configure(config: pytest.Config) -> None:
         given["workers"] = processes
     try:
         settings = runner.finalize(run_config.resolve(given))
-        run = runner.open_run(settings, given, selection)
+        run = runner.open_run(settings, selection)
         opened = run.__enter__()
     except (run_config.ConfigError, target.TargetUnreachable, target.SetupError,
             target.ReferenceServerFailed) as exc:

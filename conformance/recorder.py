@@ -237,7 +237,7 @@ def document(rows: dict[str, dict], context) -> dict[str, Any]:
         "jobs": _jobs(context),
         "requests_per_requirement": requests_per_requirement(context.recorder.tests),
         "target": {
-            "url": settings.target,
+            "url": None if settings.bundled else settings.target,  # its port means nothing
             "project_id": settings.project_id,
             "tenant": settings.tenant,
             "auth": settings.auth_kind,

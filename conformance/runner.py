@@ -52,15 +52,14 @@ def finalize(settings: Settings) -> Settings:
 
 
 @contextlib.contextmanager
-def open_run(settings: Settings, given: dict | None = None,
-             selection: str | None = None) -> Iterator[Run]:
+def open_run(settings: Settings, selection: str | None = None) -> Iterator[Run]:
     """The run's target, context and plugin; on exit, cleanup, results and reports.
 
     Raises ConfigError (a bad model), target.TargetUnreachable, target.SetupError or
     target.ReferenceServerFailed before any test runs."""
     report_dir = settings.report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
-    context = RunContext.build(settings, given, selection)  # a bad model fails here
+    context = RunContext.build(settings, selection)  # a bad model fails here
     if settings.tls_verify is False:
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # said once here
         print("warning: the target's TLS certificate is not checked (tls_verify false)",

@@ -46,10 +46,11 @@ class Kind(Enum):
 
 class Replay(Enum):
     """Whether the replay line repeats a setting: it repeats what decides which tests run
-    and on which jobs; secrets come from the environment or the profile again."""
+    and on which jobs, whichever source set it; secrets come from the environment or the
+    profile again."""
 
     NEVER = ""
-    GIVEN = "yes"  # when the command line gave it
+    GIVEN = "yes"  # when set by the command line, the environment or a profile
     ALWAYS = "always"  # the run's own value, given or not (a seed is drawn otherwise)
 
 

@@ -26,7 +26,7 @@ from metastudio_conformance.scope import ScopePlugin
 from metastudio_conformance.settings_table import SETTINGS, Kind
 
 KEY = "metastudio_conformance"  # in xdist's workerinput and workeroutput
-PATHS = tuple(s.key for s in SETTINGS if s.kind in (Kind.PATH, Kind.FILE))
+PATHS = (*(s.key for s in SETTINGS if s.kind in (Kind.PATH, Kind.FILE)), "profile")
 
 
 class ControllerPlugin:
@@ -45,8 +45,8 @@ class ControllerPlugin:
             self.started_wall = time.time()
             context.started = time.monotonic()
         node.workerinput[KEY] = json.dumps({
-            "settings": dump(context.settings), "given": context.given,
-            "selection": context.selection, "started_wall": self.started_wall,
+            "settings": dump(context.settings), "selection": context.selection,
+            "started_wall": self.started_wall,
             "created_wall": time.time() - (time.monotonic() - context.created)})
 
     @pytest.hookimpl(optionalhook=True)
@@ -96,7 +96,7 @@ def configure_worker(config: pytest.Config) -> bool:
         return False
     data = json.loads(raw)
     settings = own_project(load(data["settings"]), config.workerinput.get("workerid"))
-    context = RunContext.build(settings, data["given"], data["selection"])
+    context = RunContext.build(settings, data["selection"])
     context.created = _monotonic(data["created_wall"])
     scope = ScopePlugin(context, worker=True)
     for plugin in (ConformancePlugin(context), scope,
@@ -136,7 +136,8 @@ def load(data: dict) -> Settings:
             values[name] = Path(values[name])
     if isinstance(values.get("tls_verify"), dict):
         values["tls_verify"] = Path(values["tls_verify"]["ca_bundle"])
-    values["suite_args"] = tuple(values.get("suite_args") or ())
+    for name in ("suite_args", "given"):
+        values[name] = tuple(values.get(name) or ())
     return Settings(**values)
 
 

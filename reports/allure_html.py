@@ -13,8 +13,9 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
+
+from metastudio_conformance.reports import allure_history
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CONFIG = PACKAGE_DIR / "allurerc.mjs"
@@ -68,25 +69,11 @@ def ensure_cli() -> Path:
 
 
 def build(results_dir: Path, out_dir: Path, history: Path, name: str, run_id: str) -> Path:
-    """Generate out_dir/index.html from results_dir, appending run `run_id` to `history`.
-
-    A run is appended once: building its report again starts from a scratch copy of the
-    history as it was before this run, so the trend never counts one run twice.
-    """
+    """Generate out_dir/index.html from results_dir, with run `run_id` the one point it
+    adds to `history` (replacing the point of an earlier build of the same run)."""
     binary = ensure_cli()
     out_dir.mkdir(parents=True, exist_ok=True)
-    history.parent.mkdir(parents=True, exist_ok=True)
-    marker = out_dir / ".history-appended"
-    key = f"{run_id} {history.resolve()}"
-    before = _appended_before(marker, key)
-    with tempfile.TemporaryDirectory() as scratch:
-        history_path = history.resolve()
-        if before is not None:
-            history_path = Path(scratch) / "history.jsonl"
-            data = history.read_bytes()[:before] if history.is_file() else b""
-            history_path.write_bytes(data[: data.rfind(b"\n") + 1])
-        else:
-            before = history.stat().st_size if history.is_file() else 0
+    with allure_history.one_point_per_run(history, run_id) as history_path:
         # `generate`, not `awesome`: only a config's plugin options can set the default
         # sort (by requirement ID); the options and the history path are in allurerc.mjs.
         _run([str(binary), "generate", str(results_dir.resolve()),
@@ -94,21 +81,11 @@ def build(results_dir: Path, out_dir: Path, history: Path, name: str, run_id: st
               "--report-name", name],
              GENERATE_TIMEOUT_S, "allure generate",
              {"METASTUDIO_ALLURE_HISTORY": str(history_path)})
-    marker.write_text(json.dumps({"key": key, "before": before}), encoding="utf-8")
     index = out_dir / "index.html"
     if not index.is_file():
         raise AllureUnavailable(f"allure generate wrote no {index}")
     _strip_analytics(index)
     return index
-
-
-def _appended_before(marker: Path, key: str) -> int | None:
-    """History size before this run was appended, if an earlier build appended it."""
-    try:
-        data = json.loads(marker.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data.get("before") if isinstance(data, dict) and data.get("key") == key else None
 
 
 def _strip_analytics(index: Path) -> None:

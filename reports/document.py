@@ -57,6 +57,15 @@ def target(document: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def target_name(document: dict[str, Any]) -> str:
+    """The target as a report's title names it: host and path without the port (a test
+    server's is drawn at random, so no two nights would share a name), or "bundled
+    reference server"."""
+    url = target(document)["url"]
+    parts = urlsplit(url)
+    return f"{parts.hostname}{parts.path.rstrip('/')}" if parts.hostname else url
+
+
 def safe_url(url: Any) -> str:
     """Drop credentials and query strings a user may have put into the target URL."""
     if not url:

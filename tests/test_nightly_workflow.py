@@ -75,7 +75,7 @@ def test_the_merge_job_names_missing_shards_and_keeps_history_in_an_artifact():
     assert steps.index(restore) < steps.index(nightly) < steps.index(save)
     assert merge["permissions"]["actions"] == "read"
     script = (ROOT / "scripts" / "nightly.sh").read_text()
-    assert '"$cli" merge "$NIGHTLY_SHARDS_DIR"/*/ --report-dir "$report_dir"' in script
+    assert 'set -- merge "$NIGHTLY_SHARDS_DIR"/*/ --report-dir "$report_dir"' in script
 
 
 def test_pages_are_published_only_when_there_is_a_page():

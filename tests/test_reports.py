@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from metastudio_conformance.reports import allure_extras, allure_html, conformance
+from metastudio_conformance.reports import allure_extras, allure_history, allure_html, conformance
 from metastudio_conformance.reports import document as doc
 from metastudio_conformance.requirements import REQUIREMENTS
 
@@ -239,7 +239,9 @@ def test_nightly_script_reports_publishes_and_exits_with_the_runs_code(tmp_path,
     report_dir, publish = tmp_path / "night", tmp_path / "site"
     report_dir.mkdir()
     (report_dir / "conformance.md").write_text("last night's report")
-    env = {**os.environ, "METASTUDIO_CLI": str(stub), "STUB_LOG": str(tmp_path / "log"),
+    publish.mkdir()
+    (publish / "results.json").write_text("last night's results")
+    env = {**_without_run_ids(), "METASTUDIO_CLI": str(stub), "STUB_LOG": str(tmp_path / "log"),
            "STUB_RUN_CODE": str(run_code), "NIGHTLY_REPORT_DIR": str(report_dir),
            "NIGHTLY_HISTORY": str(tmp_path / "history.jsonl"),
            "NIGHTLY_PUBLISH_DIR": str(publish)}
@@ -248,11 +250,41 @@ def test_nightly_script_reports_publishes_and_exits_with_the_runs_code(tmp_path,
     assert done.returncode == run_code, done.stdout + done.stderr
     calls = (tmp_path / "log").read_text().splitlines()
     assert calls[0] == f"run --report-dir {report_dir} --max-examples 5"
-    assert calls[1] == (f"report --report-dir {report_dir} --history "
-                        f"{tmp_path / 'history.jsonl'} --out {report_dir / 'html'}")
+    assert re.fullmatch(
+        f"report --report-dir {report_dir} --history {tmp_path / 'history.jsonl'} --out "
+        f"{report_dir / 'html'} --exit-code {run_code} --ended \\S+Z --exit-line=", calls[1])
     assert (publish / "index.html").read_text() == "page\n"
+    assert (publish / "results.json").read_text() == "{}\n"
     assert (publish / "results.json").exists()
     assert not (publish / "conformance.md").exists(), "a stale report was published"
+
+
+def _without_run_ids() -> dict:
+    return {k: v for k, v in os.environ.items() if k not in ("NIGHTLY_RUN_ID", "GITHUB_RUN_ID")}
+
+
+def test_nightly_script_passes_the_run_id_and_drops_stale_pages(tmp_path):
+    """A bad night that wrote no pages publishes none of the night before's; the CLI's
+    last line and the night's run id (a CI re-run attempt keeps it) go to `report`."""
+    stub = tmp_path / "stub-cli"
+    stub.write_text(STUB_CLI.replace('exit "$STUB_RUN_CODE"',
+                                     'echo "metastudio-conformance: bad -x" >&2; exit 2')
+                    .replace("mkdir -p \"$dir/html\"; echo page", ": ; echo page"))
+    stub.chmod(0o755)
+    publish = tmp_path / "site"
+    publish.mkdir()
+    (publish / "index.html").write_text("last night's green report")
+    env = {**_without_run_ids(), "METASTUDIO_CLI": str(stub), "STUB_LOG": str(tmp_path / "log"),
+           "NIGHTLY_REPORT_DIR": str(tmp_path / "night"), "GITHUB_RUN_ID": "991",
+           "NIGHTLY_HISTORY": str(tmp_path / "h.jsonl"), "NIGHTLY_PUBLISH_DIR": str(publish)}
+    done = subprocess.run([str(ROOT / "scripts" / "nightly.sh")], capture_output=True,
+                          text=True, env=env, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "metastudio-conformance: bad -x" in done.stderr  # still on the console
+    report = (tmp_path / "log").read_text().splitlines()[1]
+    assert " --exit-code 2 --ended " in report, report
+    assert report.endswith(" --exit-line=metastudio-conformance: bad -x --run-id 991"), report
+    assert not (publish / "index.html").exists(), "last night's page is still published"
 
 
 def test_a_failed_npm_install_is_summed_up_by_its_cause():
@@ -419,3 +451,25 @@ def test_requirement_ids_sort_by_area_then_number():
     ids = ["CMD-10", "AUTH-01", "CMD-02", "odd"]
     assert sorted(ids, key=allure_extras.requirement_order) == ["AUTH-01", "CMD-02", "CMD-10",
                                                                 "odd"]
+
+
+def test_report_titles_name_the_target_without_a_port():
+    def name(url):
+        return doc.target_name({"target": {"url": url}})
+
+    assert name(None) == "bundled reference server"
+    assert name("http://127.0.0.1:36359") == "127.0.0.1"
+    assert name("https://u:p@metastudio.example.com:8443/api/?q=1") == (
+        "metastudio.example.com/api")
+
+
+def test_the_history_keeps_one_point_per_run(tmp_path):
+    history = tmp_path / "history" / "allure-history.jsonl"
+    for run_id, uuid in [("run-1", "a"), ("run-2", "b"), ("run-1", "c"), ("run-3", None)]:
+        with allure_history.one_point_per_run(history, run_id) as working:
+            if uuid:  # as Allure appends; run-3's build appended nothing
+                with working.open("a", encoding="utf-8") as points:
+                    points.write(json.dumps({"uuid": uuid, "name": "n"}) + "\n")
+    points = [json.loads(line) for line in history.read_text().splitlines()]
+    assert [(p["uuid"], p[allure_history.RUN_KEY]) for p in points] == [
+        ("b", "run-2"), ("c", "run-1")]

@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from metastudio_conformance.reports import allure_extras, allure_html
+from metastudio_conformance.reports import allure_extras, allure_history, allure_html
 from metastudio_conformance.requirements import REQUIREMENTS
 from tests.conftest import SERVE
 
@@ -32,6 +33,7 @@ PROJECT = "c0ffee" + "0" * 26
 ACCESS_KEY = "CANARYAK7Q4N2X"  # an identifier, not a secret (conformance/redact.py)
 CANARIES = {"METASTUDIO_SK": "canary-sk-5f1e9a77", "METASTUDIO_TOKEN": "canary-token-8d2c41b3"}
 FAILING_TEST = "test_delete_in_state[TRAINING]"
+TITLE = "MetaStudio conformance: 127.0.0.1"  # the test servers' random ports left out
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
@@ -63,18 +65,25 @@ def _serve(*options: str) -> tuple[subprocess.Popen, str]:
 def _night(base: Path, number: int, server_options: list[str], credentials: dict) -> Night:
     process, url = _serve(*server_options)
     try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("METASTUDIO_")}
-        env.update(credentials, METASTUDIO_TARGET=url, METASTUDIO_PROJECT_ID=PROJECT,
-                   METASTUDIO_CLI=str(Path(sys.executable).parent / "metastudio-conformance"),
-                   NIGHTLY_REPORT_DIR=str(base / f"night{number}"),
-                   NIGHTLY_HISTORY=str(base / "history" / "allure-history.jsonl"),
-                   NIGHTLY_PUBLISH_DIR=str(base / f"site{number}"))
-        done = subprocess.run([str(ROOT / "scripts" / "nightly.sh"), "--max-examples", "5",
-                               "--seed", "7"], capture_output=True, text=True, env=env,
-                              timeout=600)
+        return _script(base, number, {**credentials, "METASTUDIO_TARGET": url,
+                                      "METASTUDIO_PROJECT_ID": PROJECT})
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _script(base: Path, number: int, settings: dict, history: Path | None = None) -> Night:
+    """scripts/nightly.sh as CI runs it: the settings in METASTUDIO_* variables, no run id
+    of a CI system (each night is its own run)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("METASTUDIO_")
+           and k not in ("NIGHTLY_RUN_ID", "GITHUB_RUN_ID")}
+    env.update(settings,
+               METASTUDIO_CLI=str(Path(sys.executable).parent / "metastudio-conformance"),
+               NIGHTLY_REPORT_DIR=str(base / f"night{number}"),
+               NIGHTLY_HISTORY=str(history or base / "history" / "allure-history.jsonl"),
+               NIGHTLY_PUBLISH_DIR=str(base / f"site{number}"))
+    done = subprocess.run([str(ROOT / "scripts" / "nightly.sh"), "--max-examples", "5",
+                           "--seed", "7"], capture_output=True, text=True, env=env, timeout=600)
     return Night(done.returncode, done.stdout + done.stderr, base / f"night{number}",
                  base / f"site{number}")
 
@@ -117,6 +126,17 @@ def test_the_script_exits_with_each_runs_code(nights):
     assert second.code == 0, second.output[-3000:]
     assert first.results["target"]["auth"] == "aksk"
     assert second.results["target"]["auth"] == "token"
+
+
+def test_the_replay_repeats_the_target_the_environment_gave(nights):
+    night = nights[0]
+    words = shlex.split(night.results["replay"])
+    assert words[words.index("--target") + 1] == night.results["target"]["url"]
+    assert words[words.index("--project-id") + 1] == PROJECT
+    assert words[words.index("--report-dir") + 1] == str(night.report_dir)
+    assert ACCESS_KEY not in words and not set(CANARIES.values()) & set(words)
+    replay = next(line for line in night.output.splitlines() if line.startswith("replay: "))
+    assert replay == f"replay: {night.results['replay']}"
 
 
 def test_conformance_report_of_a_failing_run(nights):
@@ -202,20 +222,41 @@ def test_two_nights_give_a_single_file_report_with_a_trend_of_two_runs(nights):
     assert dynamics[0]["statistic"].get("failed", 0) >= 1
 
 
-def test_building_a_report_again_does_not_count_the_run_twice(nights):
+def _dynamics(index: Path) -> list[dict]:
+    """The points of the Allure trend chart of a report: earlier runs, then "current"."""
+    charts = json.loads(_embedded(index)["widgets/charts.json"])["general"]
+    return next(c for c in charts.values() if c["type"] == "statusDynamics")["data"]
+
+
+def test_building_a_report_again_does_not_count_the_run_twice(nights, tmp_path):
+    """Two builds of night 2, into another folder (as a CI re-run attempt would, from the
+    history its first attempt saved): one point each for night 1 and night 2."""
     _needs_node()
-    second, base = nights[1], nights[2]
+    first, second, base = nights
     history = base / "history" / "allure-history.jsonl"
-    before = history.read_bytes()
-    done = subprocess.run([sys.executable, "-m", "metastudio_conformance.cli", "report",
-                           "--report-dir", str(second.report_dir), "--history", str(history)],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert history.read_bytes() == before
-    charts = json.loads(_embedded(second.report_dir / "html" / "index.html")
-                        ["widgets/charts.json"])["general"]
-    dynamics = next(c for c in charts.values() if c["type"] == "statusDynamics")["data"]
-    assert len(dynamics) == 2  # night 1 and the current run, not night 2 twice
+    before = history.read_text().splitlines()
+    for out in (tmp_path / "again", tmp_path / "and-again"):
+        done = subprocess.run([sys.executable, "-m", "metastudio_conformance.cli", "report",
+                               "--report-dir", str(second.report_dir), "--history",
+                               str(history), "--out", str(out)],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert [point["id"] for point in _dynamics(out / "index.html")] == [
+            json.loads(before[0])["uuid"], "current"]  # night 1, then night 2 once
+    after = history.read_text().splitlines()
+    assert len(after) == 2 and after[0] == before[0]
+    runs = [allure_history.run_of(line.encode()) for line in after]
+    assert runs == [first.results["run_id"], second.results["run_id"]]
+
+
+def test_report_titles_name_the_target_without_its_port(nights):
+    _needs_node()
+    *_, base = nights
+    lines = (base / "history" / "allure-history.jsonl").read_text().splitlines()
+    assert [json.loads(line)["name"] for line in lines] == [TITLE, TITLE]
+    for night in nights[:2]:
+        html = (night.site / "index.html").read_text()
+        assert re.search(r"<title>\s*(.*?)\s*</title>", html).group(1) == TITLE
 
 
 CATEGORY_CASES = {
@@ -321,3 +362,48 @@ def test_second_report_shows_the_first_nights_failure_in_the_tests_history(night
     items = dom.split('data-testid="test-result-history-item"')[1:]
     assert len(items) == 1, "one earlier night in the history tab"
     assert 'data-testid="tree-leaf-status-failed"' in items[0]
+
+
+BAD_LINE = "metastudio-conformance: --project-id is required with --target"
+
+
+@pytest.fixture(scope="module")
+def bad_night(nights) -> tuple[Night, Path]:
+    """A third night that exits 2 (no project), published over night 2's green site, with
+    its own copy of the two nights' history."""
+    *_, base = nights
+    history = base / "history-bad" / "allure-history.jsonl"
+    shutil.copytree(base / "history", history.parent)
+    shutil.copytree(base / "site2", base / "site3")
+    night = _script(base, 3, {"METASTUDIO_TARGET": "http://127.0.0.1:9",
+                              "METASTUDIO_TOKEN": CANARIES["METASTUDIO_TOKEN"]}, history)
+    return night, history
+
+
+def test_a_night_that_exits_2_publishes_what_went_wrong(bad_night):
+    night, _ = bad_night
+    assert night.code == 2, night.output[-3000:]
+    pages = 3 if shutil.which("node") else 2  # index.html, conformance.md and .html
+    assert f"published {pages} file(s)" in night.output
+    assert not (night.site / "results.json").exists(), "night 2's results are still published"
+    for page in ("conformance.md", "conformance.html"):
+        text = (night.site / page).read_text()
+        assert BAD_LINE in text and "Exit code" in text and "2 (usage or configuration" in text
+        assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", text), page
+        assert CANARIES["METASTUDIO_TOKEN"] not in text
+
+
+def test_a_bad_nights_allure_page_says_it_and_keeps_the_trend(bad_night):
+    _needs_node()
+    night, history = bad_night
+    index = night.site / "index.html"
+    assert index.read_bytes() == (night.report_dir / "html" / "index.html").read_bytes()
+    assert re.search(r"<title>\s*(.*?)\s*</title>", index.read_text()).group(1) == TITLE
+    tests = [json.loads(data) for name, data in _embedded(index).items()
+             if name.startswith("data/test-results/")]
+    assert [(t["name"], t["status"]) for t in tests] == [
+        ("The run ended with exit 2 (usage or configuration error)", "broken")]
+    message = tests[0]["error"]["message"]
+    assert "exit 2 (usage or configuration error)" in message and BAD_LINE in message
+    assert len(_dynamics(index)) == 3  # the two nights before, and this one
+    assert len(history.read_text().splitlines()) == 3

@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -72,7 +72,8 @@ def test_every_setting_has_a_sample_value():
 
 def test_settings_fields_are_the_tables_profile_keys_then_the_runs_own():
     names = [item.name for item in fields(config.Settings)]
-    assert names == [s.key for s in IN_PROFILE] + ["run_id", "bundled", "suite_args"]
+    assert names == [s.key for s in IN_PROFILE] + ["profile", "given", "run_id", "bundled",
+                                                   "suite_args"]
     defaults = {item.name: item.default for item in fields(config.Settings)}
     assert {s.key: s.default for s in IN_PROFILE} == {s.key: defaults[s.key] for s in IN_PROFILE}
 
@@ -145,12 +146,27 @@ def test_the_pytest_option_exists_unless_pytest_or_the_environment_says_it(setti
         pytestconfig.getoption(setting.pytest_own)  # pytest's own option: ValueError if none
 
 
+def _replay(settings) -> list[str]:
+    """The replay line's words, checked to start with the seed and to name no secret."""
+    words = shlex.split(RunContext(replace(settings, seed=11), model=None).replay)
+    assert words[:4] == ["metastudio-conformance", "run", "--seed", "11"]
+    secrets = {AROUND_KEYS[s.key] for s in SETTINGS if s.secret and s.key in AROUND_KEYS}
+    assert not secrets & set(words), words
+    return words
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    """A folder with the sample profile (an empty one) and inventory in it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / SAMPLES["profile"][0]).write_text("{}\n")
+    return tmp_path
+
+
 @pytest.mark.parametrize(("setting", "option"), WITH_OPTIONS, ids=map(_id, WITH_OPTIONS))
-def test_the_replay_repeats_what_the_table_says(setting, option):
+def test_the_replay_repeats_what_the_table_says(setting, option, in_tmp):
     given = _given(setting, option)
-    settings = config.Settings(seed=11)
-    replay = shlex.split(RunContext(settings, model=None, given=given).replay)
-    assert replay[:4] == ["metastudio-conformance", "run", "--seed", "11"]
+    replay = _replay(config.resolve(given, AROUND))
     again = vars(cli.build_parser().parse_args(replay[1:]))
     if setting.replay is Replay.GIVEN:
         assert again[setting.key] == given[setting.key], replay
@@ -160,8 +176,44 @@ def test_the_replay_repeats_what_the_table_says(setting, option):
     assert not setting.secret or setting.replay is Replay.NEVER
 
 
-def test_secrets_are_never_replayed():
-    given = _given(*next((s, o) for s, o in WITH_OPTIONS if s.key == "token"))
-    given.update(sk="SECRET-SK")
-    replay = RunContext(config.Settings(seed=1), model=None, given=given).replay
-    assert "tok-1" not in replay and "SECRET-SK" not in replay
+REPLAYED_IN_PROFILE = [s for s in IN_PROFILE if s.replay is Replay.GIVEN]
+
+
+@pytest.mark.parametrize("source", ["environment", "profile"])
+@pytest.mark.parametrize("setting", REPLAYED_IN_PROFILE, ids=_id)
+def test_a_setting_from_the_environment_or_a_profile_is_replayed(setting, source, in_tmp):
+    text = SAMPLES[setting.key][0]
+    if source == "environment":
+        settings = config.resolve({}, {**AROUND, setting.env: text})
+    else:
+        (in_tmp / "p.yaml").write_text(yaml.safe_dump({**AROUND_KEYS, setting.key: text}))
+        settings = config.resolve({}, {"METASTUDIO_PROFILE": "p.yaml"})
+    replay = _replay(settings)
+    again = config.resolve(vars(cli.build_parser().parse_args(replay[1:])), AROUND)
+    assert getattr(again, setting.key) == getattr(settings, setting.key), replay
+    assert setting.named in replay
+    if source == "profile":  # the profile too, so its secrets are read again
+        assert replay[replay.index("--profile") + 1] == "p.yaml"
+
+
+def test_the_bundled_servers_own_target_is_not_replayed():
+    settings = replace(config.resolve({}, {}), target="http://127.0.0.1:36359", bundled=True)
+    replay = _replay(settings)
+    assert "--target" not in replay and "--project-id" not in replay, replay
+
+
+@pytest.mark.parametrize("source", ["command line", "environment", "profile"])
+def test_secrets_are_never_replayed(source, in_tmp):
+    secrets = {"token": "SECRET-TOKEN", "sk": "SECRET-SK"}
+    values = {**secrets, "ak": "AK-1", "project_id": "p0", "target": "https://m.example.com"}
+    if source == "command line":
+        settings = config.resolve(values, {})
+    elif source == "environment":
+        settings = config.resolve({}, {f"METASTUDIO_{k.upper()}": v for k, v in values.items()})
+    else:
+        (in_tmp / "p.yaml").write_text(yaml.safe_dump(values))
+        settings = config.resolve({"profile": "p.yaml"}, {})
+    replay = " ".join(_replay(settings))
+    assert "--target https://m.example.com --project-id p0" in replay
+    assert not any(secret in replay for secret in secrets.values()), replay
+    assert "--token" not in replay and "--sk" not in replay and "--ak" not in replay
