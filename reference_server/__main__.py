@@ -13,6 +13,7 @@ import sys
 from .app import App
 from .contract import ContractError
 from .faults import REGISTRY, UnknownFault
+from .framing import MAX_BODY
 from .server import ReferenceServer, make_options
 from .store import DEFAULT_MAX_JOBS
 from .variants import REGISTRY as VARIANTS
@@ -48,8 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--delay-ms", type=int, default=0, metavar="N",
                    help="wait N ms before every answer (a slower server)")
     _add_variant_options(p)
-    p.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS",
-                   help="drop a connection that stalls this long")
+    _add_limit_options(p)
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
     p.add_argument("--max-jobs", type=int, default=DEFAULT_MAX_JOBS, metavar="N",
                    help="keep at most N jobs, all projects together; the oldest are "
@@ -58,6 +58,20 @@ def _parser() -> argparse.ArgumentParser:
                    help="forget a job this long after its creation (default 0: only the "
                    "--max-jobs cap applies)")
     return p
+
+
+def _add_limit_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("limits", "what one client may cost the server (README, Limits)")
+    g.add_argument("--max-body", type=int, default=MAX_BODY, metavar="BYTES",
+                   help=f"refuse larger request bodies with 400 (default {MAX_BODY})")
+    g.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="close a connection that stalls or idles this long (default 30)")
+    g.add_argument("--request-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="a request's head and body must arrive within this (default 60)")
+    g.add_argument("--send-timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="drop a client that leaves its answers unread this long (default 30)")
+    g.add_argument("--max-connections", type=int, default=1000, metavar="N",
+                   help="past N open connections close the longest idle (default 1000)")
 
 
 def _add_variant_options(p: argparse.ArgumentParser) -> None:
@@ -119,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         options = make_options(
             token=args.token, ak=args.ak, sk=args.sk, na_projects=args.na_project,
             faults=args.fault, variants=_chosen_variants(args), read_timeout=args.read_timeout,
+            request_timeout=args.request_timeout, send_timeout=args.send_timeout,
+            max_body=args.max_body, max_connections=args.max_connections,
             access_log=args.access_log, delay_ms=args.delay_ms,
             max_jobs=args.max_jobs, job_ttl=args.job_ttl,
         )
@@ -140,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"alt-errors={options.alt_errors} extra-fields={options.extra_fields} "
                      f"delay-ms={options.delay_ms} max-jobs={options.max_jobs} "
                      f"job-ttl={options.job_ttl:g} "
+                     f"max-body={options.max_body} max-connections={options.max_connections} "
                      f"na-projects={','.join(sorted(options.na_projects)) or 'none'} "
                      f"variants={','.join(sorted(options.variants)) or 'none'}\n")
     if not app.auth.enabled:

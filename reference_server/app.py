@@ -47,8 +47,11 @@ class Options:
     faults: tuple[str, ...] = ()
     unknown_job_status: int = 404  # the docs' table; 400 is what the seed would allow
     refusal: str = "400"  # or "excute-failed": 200 with commond_result EXCUTE_FAILED
-    max_body: int = MAX_BODY
+    max_body: int = MAX_BODY  # larger request bodies are refused (400) before being read
     read_timeout: float = 30.0  # seconds a client may stall mid-request or idle
+    request_timeout: float = 60.0  # seconds from a request's first byte to its body's end
+    send_timeout: float = 30.0  # seconds an answer may wait for a client that does not read
+    max_connections: int = 1000  # open connections; past it the longest idle one is closed
     spec_path: str | None = None
     access_log: bool = False
     alt_errors: bool = False  # other documented error codes and texts (variants.py)
@@ -68,10 +71,21 @@ class Options:
             raise ValueError("refusal must be '400' or 'excute-failed'")
         if not 0 <= self.delay_ms <= 600_000:
             raise ValueError("delay_ms must be between 0 and 600000")
+        self._check_limits()
         if self.max_jobs < 1:
             raise ValueError("max_jobs must be at least 1")
         if not 0 <= self.job_ttl < 10**9:
             raise ValueError("job_ttl must be 0 (no expiry) or a positive number of seconds")
+
+    def _check_limits(self) -> None:
+        """Refuse connection limits that cannot be meant (timeouts: 0 switches one off)."""
+        if self.max_body < 0:
+            raise ValueError("max_body must be 0 or more bytes")
+        if self.max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+        for name in ("read_timeout", "request_timeout", "send_timeout"):
+            if not 0 <= getattr(self, name) < 10**9:
+                raise ValueError(f"{name} must be 0 (off) or a positive number of seconds")
 
     def _reconcile_variants(self) -> None:
         """One choice, two spellings: a registry name sets its older option, and an older

@@ -44,6 +44,19 @@ class ReferenceServer:
         host, port = self.server_address[:2]
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
+    def admit(self, conn: Connection) -> bool:
+        """Count a new connection in; past max_connections the longest idle one is closed
+        to make room, and when none is idle the newcomer is refused (False)."""
+        if len(self.connections) >= self.app.options.max_connections:
+            idle = [c for c in self.connections if c.is_idle()]
+            if not idle:
+                return False
+            oldest = min(idle, key=lambda c: c.last_active)
+            self.connections.discard(oldest)  # now: connection_lost comes a loop turn later
+            oldest.close()
+        self.connections.add(conn)
+        return True
+
     def serve_forever(self, poll_interval: float | None = None) -> None:
         """Serve until stopped (poll_interval: accepted for socketserver's signature)."""
         loop = self._loop = asyncio.new_event_loop()

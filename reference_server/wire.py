@@ -116,16 +116,16 @@ def _fields(lines: list[str], method: str, target: str) -> list[tuple[str, str]]
     return fields
 
 
-def head_end(buf: bytearray) -> tuple[int, int] | None:
+def head_end(buf: bytearray, start: int = 0) -> tuple[int, int] | None:
     """(end of the head, start of the body) when buf holds a whole head, else None;
-    HeadError when it is already too big to be one."""
-    found = buf.find(b"\r\n\r\n")
+    HeadError when it is already too big to be one. The search begins at `start`."""
+    found = buf.find(b"\r\n\r\n", start)
     if found >= 0:
         return found, found + 4
-    match = HEAD_END.search(buf)
+    match = HEAD_END.search(buf, start)
     if match is not None:
         return match.start(), match.end()
-    first = buf.find(b"\n")
+    first = buf.find(b"\n", 0, MAX_LINE + 2)
     if (first < 0 and len(buf) > MAX_LINE) or first > MAX_LINE:
         raise HeadError(414, "Request-URI Too Long")
     if len(buf) > MAX_HEAD:
