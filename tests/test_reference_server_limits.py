@@ -243,3 +243,21 @@ def test_bad_limits_are_one_usage_line(capsys, argv):
     assert code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "error:" in err and "Traceback" not in err
+
+
+def test_when_no_connection_is_idle_the_newcomer_is_closed(serve):
+    srv = serve(max_connections=5)
+    busy = [connect(srv) for _ in range(5)]
+    try:
+        for sock in busy:  # each mid-request: closing one would lose its answer
+            sock.sendall(head("Content-Length: 2\r\n") + b"{")
+        assert wait_until(lambda: [c.head is not None for c in list(srv.connections)]
+                          == [True] * 5, 3)
+        with connect(srv, timeout=2) as newcomer:
+            assert closed_by_server(newcomer)
+        for sock in busy:  # the five are still served
+            sock.sendall(b"}")
+            assert answer(sock)[0].status == 400
+    finally:
+        for sock in busy:
+            sock.close()
