@@ -222,7 +222,6 @@ class Connection(asyncio.Protocol):
         if not self.lingering:
             self._request_read()  # a request sent during the delay is not charged for it
             self.transport.resume_reading()
-            self._arm()
             self._serve()
 
     def _send(self, head: Head | None, resp: Response, method: str = "") -> None:
