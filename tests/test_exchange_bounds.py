@@ -1,0 +1,111 @@
+"""Every exchange on the run's session is bounded (conformance/exchange.py): one deadline
+for connecting, sending and the whole answer, and a cap on the answer after decoding.
+Each case is a real loopback server behind the adapter, mounted as the run mounts it."""
+
+from __future__ import annotations
+
+import re
+import time
+import tracemalloc
+
+import pytest
+import requests
+
+from metastudio_conformance.exchange import AnswerTooLarge, ExchangeTimeout
+from metastudio_conformance.transport import PoliteAdapter
+from tests import hostile_answers as answers
+from tests import hostile_servers as hostile
+
+DEADLINE = 1.5  # seconds, the adapter's answer_time (the run's request_timeout)
+SLACK = 1.0
+CAP = 1 << 20  # max_answer_bytes: 1 MiB
+
+
+def _session() -> requests.Session:
+    session = requests.Session()
+    adapter = PoliteAdapter(None, answer_time=DEADLINE, max_answer_bytes=CAP)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _get(handle, path: str = "/v1/p/jobs/j?x=1") -> tuple[BaseException, float]:
+    """What a GET ends with against `handle`, and how long it took."""
+    with hostile.serving(handle) as listener:
+        started = time.monotonic()
+        with pytest.raises(requests.RequestException) as caught:
+            _session().get(listener.url + path, timeout=DEADLINE * 4)
+        return caught.value, time.monotonic() - started
+
+
+def test_a_trickled_status_line_and_headers_are_cut_at_the_deadline():
+    # one byte every 0.5 s: no single read ever waits long enough to time out
+    error, seconds = _get(hostile.slow_drip)
+    assert seconds < DEADLINE + SLACK, seconds
+    assert isinstance(error, ExchangeTimeout)
+    assert isinstance(error, requests.exceptions.Timeout)
+    assert re.fullmatch(r"GET /v1/p/jobs/j\?x=1 did not complete within 1\.5 s \(the deadline "
+                        r"for connecting, sending and the whole answer\); cut while waiting "
+                        r"for the status line and headers, after [1-9]\d* byte\(s\) had "
+                        r"arrived", str(error)), str(error)
+
+
+def test_a_trickled_body_is_cut_at_the_deadline():
+    error, seconds = _get(answers.trickled_body)
+    assert seconds < DEADLINE + SLACK, seconds
+    assert isinstance(error, ExchangeTimeout)
+    assert "cut while reading the body, after " in str(error)
+    arrived = int(re.search(r"after (\d+) byte", str(error)).group(1))
+    assert arrived > 70  # the head, and about a body byte per 0.1 s
+
+
+def test_a_kept_alive_connection_is_watched_on_its_second_exchange():
+    with hostile.serving(answers.keeps_alive_then_trickles) as listener:
+        session = _session()
+        assert session.get(listener.url + "/").status_code == 200
+        started = time.monotonic()
+        with pytest.raises(ExchangeTimeout):
+            session.get(listener.url + "/other", timeout=DEADLINE * 4)
+        assert len(listener.requests) == 2  # both on one connection
+    assert time.monotonic() - started < DEADLINE + SLACK
+
+
+def test_an_endless_chunked_body_stops_at_the_cap():
+    error, seconds = _get(answers.endless_chunks)
+    assert seconds < DEADLINE + SLACK, seconds
+    assert isinstance(error, AnswerTooLarge)
+    assert re.fullmatch(r"the answer to GET /v1/p/jobs/j\?x=1 is over max_answer_bytes "
+                        r"\(1048576 bytes\) decoded \(Content-Encoding: identity; \d+ byte\(s\) "
+                        r"of body received on the wire\); the rest was not read", str(error))
+
+
+@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "until-close"])
+@pytest.mark.parametrize("encoding", list(answers.BOMBS))
+def test_a_decompression_bomb_stops_at_the_cap_without_inflating_it(encoding, chunked):
+    if not answers.encoder_available(encoding):
+        pytest.skip(f"no {encoding} module installed: urllib3 neither asks for nor decodes it")
+    tracemalloc.start()
+    try:
+        error, seconds = _get(answers.bomb(encoding, chunked))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(error, AnswerTooLarge), repr(error)
+    assert seconds < DEADLINE + SLACK, seconds
+    wire = int(re.search(r"; (\d+) byte\(s\) of body received on the wire", str(error)).group(1))
+    assert 0 < wire < CAP  # a few KiB of bomb: far from the 4 GiB it inflates to
+    assert f"over max_answer_bytes ({CAP} bytes) decoded (Content-Encoding: {encoding};" in str(
+        error)
+    assert peak < 2 * CAP + (1 << 20), peak  # the cap, twice at most, and the server's block
+
+
+def test_answers_within_both_bounds_are_read_whole():
+    body = b'{"ok": true}'
+
+    def fine(conn, listener):
+        hostile.read_request(conn, listener)
+        conn.sendall(hostile.answer("200 OK", "application/json", body))
+
+    with hostile.serving(fine) as listener:
+        response = _session().get(listener.url + "/", stream=True)  # as schemathesis asks
+        assert response.content == body and response.json() == {"ok": True}
