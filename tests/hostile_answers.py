@@ -77,12 +77,11 @@ def _chunk(piece: bytes) -> bytes:
 
 
 def bomb(encoding: str, chunked: bool):
-    """A handler answering every request with a bomb in `encoding`, chunked or ended by
-    closing the connection."""
+    """`respond(conn, listener, request)` with a bomb in `encoding`, chunked or ended by
+    closing the connection (`hostile_servers.handler` makes it a handler)."""
     framing = "Transfer-Encoding: chunked" if chunked else "Connection: close"
 
-    def handle(conn, listener) -> None:
-        read_request(conn, listener)
+    def respond(conn, listener, request) -> None:
         conn.sendall(_head(f"Content-Encoding: {encoding}", framing))
         for piece in BOMBS[encoding][1]():
             if listener.stop_event.is_set():
@@ -91,32 +90,26 @@ def bomb(encoding: str, chunked: bool):
                 conn.sendall(_chunk(piece) if chunked else piece)
         if chunked:
             conn.sendall(b"0\r\n\r\n")
-    return handle
+    return respond
 
 
-def endless_chunks(conn, listener) -> None:
+def endless_chunks(conn, listener, request) -> None:
     """A chunked body that never ends, as fast as the client takes it."""
-    read_request(conn, listener)
     conn.sendall(_head("Transfer-Encoding: chunked"))
     piece = _chunk(b"x" * 65536)
     while not listener.stop_event.is_set():
         conn.sendall(piece)
 
 
-def trickled_body(conn, listener) -> None:
+def trickled_body(conn, listener, request) -> None:
     """Status line and headers at once, then a 1000-byte body one byte at a time."""
-    read_request(conn, listener)
-    _trickle(conn, listener)
-
-
-def keeps_alive_then_trickles(conn, listener) -> None:
-    """A good kept-alive answer, then `trickled_body` on the same connection."""
-    read_request(conn, listener)
-    conn.sendall(_head("Content-Length: 2") + b"{}")
-    trickled_body(conn, listener)
-
-
-def _trickle(conn, listener) -> None:
     conn.sendall(_head("Content-Length: 1000"))
     while not listener.stop_event.wait(TRICKLE_INTERVAL):
         conn.sendall(b" ")
+
+
+def keeps_alive_then_trickles(conn, listener) -> None:
+    """A handler: a good kept-alive answer, then `trickled_body` on the same connection."""
+    read_request(conn, listener)
+    conn.sendall(_head("Content-Length: 2") + b"{}")
+    trickled_body(conn, listener, read_request(conn, listener))

@@ -10,11 +10,13 @@ import tracemalloc
 
 import pytest
 import requests
+import schemathesis
 
 from metastudio_conformance.exchange import AnswerTooLarge, ExchangeTimeout
-from metastudio_conformance.transport import PoliteAdapter
+from metastudio_conformance.transport import PoliteAdapter, grace_for
 from tests import hostile_answers as answers
 from tests import hostile_servers as hostile
+from tests.conftest import run_cli
 
 DEADLINE = 1.5  # seconds, the adapter's answer_time (the run's request_timeout)
 SLACK = 1.0
@@ -51,7 +53,7 @@ def test_a_trickled_status_line_and_headers_are_cut_at_the_deadline():
 
 
 def test_a_trickled_body_is_cut_at_the_deadline():
-    error, seconds = _get(answers.trickled_body)
+    error, seconds = _get(hostile.handler(answers.trickled_body))
     assert seconds < DEADLINE + SLACK, seconds
     assert isinstance(error, ExchangeTimeout)
     assert "cut while reading the body, after " in str(error)
@@ -71,7 +73,7 @@ def test_a_kept_alive_connection_is_watched_on_its_second_exchange():
 
 
 def test_an_endless_chunked_body_stops_at_the_cap():
-    error, seconds = _get(answers.endless_chunks)
+    error, seconds = _get(hostile.handler(answers.endless_chunks))
     assert seconds < DEADLINE + SLACK, seconds
     assert isinstance(error, AnswerTooLarge)
     assert re.fullmatch(r"the answer to GET /v1/p/jobs/j\?x=1 is over max_answer_bytes "
@@ -86,7 +88,7 @@ def test_a_decompression_bomb_stops_at_the_cap_without_inflating_it(encoding, ch
         pytest.skip(f"no {encoding} module installed: urllib3 neither asks for nor decodes it")
     tracemalloc.start()
     try:
-        error, seconds = _get(answers.bomb(encoding, chunked))
+        error, seconds = _get(hostile.handler(answers.bomb(encoding, chunked)))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -109,3 +111,43 @@ def test_answers_within_both_bounds_are_read_whole():
     with hostile.serving(fine) as listener:
         response = _session().get(listener.url + "/", stream=True)  # as schemathesis asks
         assert response.content == body and response.json() == {"ok": True}
+
+
+@pytest.mark.parametrize("handle", [hostile.handler(answers.bomb("gzip", False)),
+                                    hostile.slow_drip],
+                         ids=["gzip-bomb", "trickled-head"])
+def test_schemathesis_calls_on_the_runs_session_are_bounded(handle):
+    # case.call asks the session for a stream, then reads `.content`: the adapter's read
+    schema = schemathesis.openapi.from_dict({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/jobs": {"get": {"responses": {"200": {"description": "ok"}}}}}})
+    case = schema["/jobs"]["GET"].Case()
+    with hostile.serving(handle) as listener:
+        started = time.monotonic()
+        with pytest.raises((AnswerTooLarge, ExchangeTimeout)) as caught:
+            case.call(base_url=listener.url, session=_session(), timeout=DEADLINE * 4)
+    assert time.monotonic() - started < DEADLINE + SLACK
+    assert str(caught.value).startswith(("the answer to GET /jobs is over max_answer_bytes",
+                                         "GET /jobs did not complete within 1.5 s"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("respond", [answers.bomb("gzip", True), answers.trickled_body],
+                         ids=["gzip-bomb", "trickled-body"])
+def test_a_run_against_a_target_hostile_after_its_preflight_ends_in_time(respond, tmp_path):
+    # The preflight and the control interface answer well; Show, command and DELETE do not.
+    max_time = 30
+    with hostile.serving(hostile.api_preflight(respond)) as listener:
+        started = time.monotonic()
+        result = run_cli(["run", "--target", listener.url, "--project-id", "0" * 31 + "1",
+                          "--max-time", str(max_time), "--seed", "1", "-k",
+                          "test_unknown_job_is_not_found"], tmp_path / "reports",
+                         env={"METASTUDIO_TOKEN": "t", "METASTUDIO_REQUEST_TIMEOUT": "2"},
+                         timeout=max_time + grace_for(2) + 15)
+    seconds = time.monotonic() - started
+    assert result.code in (1, 4), result.stderr
+    assert "Traceback (most recent" not in result.stdout + result.stderr
+    assert seconds < max_time + grace_for(2), seconds
+    assert (result.report_dir / "results.json").is_file()
+    assert re.search(r"(is over max_answer_bytes \(8388608 bytes\) decoded \(Content-Encoding: "
+                     r"gzip|did not complete within 2 s)", result.stdout), result.stdout[-3000:]
