@@ -4,9 +4,15 @@ Each case is a real loopback server behind the adapter, mounted as the run mount
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import tempfile
+import threading
 import time
 import tracemalloc
+from pathlib import Path
 
 import pytest
 import requests
@@ -16,7 +22,7 @@ from metastudio_conformance.exchange import AnswerTooLarge, ExchangeTimeout
 from metastudio_conformance.transport import PoliteAdapter, grace_for
 from tests import hostile_answers as answers
 from tests import hostile_servers as hostile
-from tests.conftest import run_cli
+from tests.conftest import CliResult
 
 DEADLINE = 1.5  # seconds, the adapter's answer_time (the run's request_timeout)
 SLACK = 1.0
@@ -131,6 +137,33 @@ def test_schemathesis_calls_on_the_runs_session_are_bounded(handle):
                                          "GET /jobs did not complete within 1.5 s"))
 
 
+PEAK_RSS_LIMIT = 512 << 20  # issue 18: the CLI stays under 512 MiB whatever the target
+
+
+def _run_measured(args: list[str], report_dir: Path, env: dict,
+                  timeout: float) -> tuple[CliResult, int]:
+    """`run_cli`, and the CLI's peak RSS in bytes (os.wait4: this child and its own)."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("METASTUDIO_")}
+    report_dir.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "metastudio_conformance.cli", *args,
+               "--report-dir", str(report_dir)]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=environ | env,
+                                   cwd=report_dir.parent)
+        timer = threading.Timer(timeout, process.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            timer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        out.seek(0)
+        err.seek(0)
+        result = CliResult(process.returncode, out.read().decode(), err.read().decode(),
+                           report_dir)
+    return result, usage.ru_maxrss * 1024  # Linux counts it in KiB
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("respond", [answers.bomb("gzip", True), answers.trickled_body],
                          ids=["gzip-bomb", "trickled-body"])
@@ -139,11 +172,11 @@ def test_a_run_against_a_target_hostile_after_its_preflight_ends_in_time(respond
     max_time = 30
     with hostile.serving(hostile.api_preflight(respond)) as listener:
         started = time.monotonic()
-        result = run_cli(["run", "--target", listener.url, "--project-id", "0" * 31 + "1",
-                          "--max-time", str(max_time), "--seed", "1", "-k",
-                          "test_unknown_job_is_not_found"], tmp_path / "reports",
-                         env={"METASTUDIO_TOKEN": "t", "METASTUDIO_REQUEST_TIMEOUT": "2"},
-                         timeout=max_time + grace_for(2) + 15)
+        result, peak = _run_measured(
+            ["run", "--target", listener.url, "--project-id", "0" * 31 + "1",
+             "--max-time", str(max_time), "--seed", "1", "-k", "test_unknown_job_is_not_found"],
+            tmp_path / "reports", env={"METASTUDIO_TOKEN": "t", "METASTUDIO_REQUEST_TIMEOUT": "2"},
+            timeout=max_time + grace_for(2) + 15)
     seconds = time.monotonic() - started
     assert result.code in (1, 4), result.stderr
     assert "Traceback (most recent" not in result.stdout + result.stderr
@@ -151,3 +184,4 @@ def test_a_run_against_a_target_hostile_after_its_preflight_ends_in_time(respond
     assert (result.report_dir / "results.json").is_file()
     assert re.search(r"(is over max_answer_bytes \(8388608 bytes\) decoded \(Content-Encoding: "
                      r"gzip|did not complete within 2 s)", result.stdout), result.stdout[-3000:]
+    assert peak < PEAK_RSS_LIMIT, f"peak RSS {peak >> 20} MiB"
