@@ -38,8 +38,8 @@ class Sweep:
 
 def remove(settings, run_id: str) -> tuple[list[str], list[tuple[str, str]]]:
     """The `cleanup` command: delete the run's deletable jobs within `max_time`."""
-    adapter = PoliteAdapter(settings.rate_per_second(),
-                            answer_time=3 * settings.request_timeout)
+    adapter = PoliteAdapter(settings.rate_per_second(), answer_time=settings.request_timeout,
+                            max_answer_bytes=settings.max_answer_bytes)
     adapter.begin_cleanup(settings.max_time or MAX_TIME)
     with requests.Session() as session:
         session.mount("http://", adapter)

@@ -199,8 +199,9 @@ class ConformancePlugin:
         with requests.Session() as session:
             session.hooks["response"].append(self.context.count)
             adapter = PoliteAdapter(settings.rate_per_second(), self.context.deadline,
-                                    answer_time=3 * settings.request_timeout,
-                                    grace=grace_for(settings.request_timeout))
+                                    answer_time=settings.request_timeout,
+                                    grace=grace_for(settings.request_timeout),
+                                    max_answer_bytes=settings.max_answer_bytes)
             adapter.watchers.append(self.context.ledger)  # which jobs are proven untouched
             session.mount("http://", adapter)
             session.mount("https://", adapter)

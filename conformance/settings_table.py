@@ -174,8 +174,12 @@ SETTINGS: tuple[Setting, ...] = (
             default=Path("conformance-reports/latest"),
             options=(Option("--report-dir", metavar="DIR"),),
             replay=Replay.GIVEN),
-    Setting("request_timeout", Kind.SECONDS, "seconds per request (10)", default=10.0,
-            positive=True),
+    Setting("request_timeout", Kind.SECONDS, "seconds per request (10): connecting, sending "
+            "and the whole answer, in total", default=10.0, positive=True),
+    Setting("max_answer_bytes", Kind.INTEGER, "the largest answer read, in bytes after "
+            "decoding (8 MiB); a larger one is cut there, never inflated whole",
+            default=8 * 1024 * 1024,
+            options=(Option("--max-answer-bytes", metavar="BYTES"),), positive=True),
     Setting("rate_limit", Kind.TEXT, "client-side rate, e.g. `5/s` (none on loopback, 5/s "
             "elsewhere); 429 with `Retry-After` is always honoured",
             options=(Option("--rate-limit", metavar="RATE"),)),

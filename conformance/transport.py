@@ -3,6 +3,10 @@
 Mounted on the run's one session, so schemathesis' requests and the suite's own go
 through it alike. Waiting never outlasts the run's deadline.
 
+Every exchange is bounded (`exchange.py`): connecting, sending and the whole answer within
+`answer_time` (the run's `request_timeout`), the answer read whole, decoded, up to
+`max_answer_bytes`.
+
 It also keeps the run bounded in time. A test still running when the budget runs out may
 go on for a grace period (`grace`); after that every request it makes ends the test as
 not covered. The end-of-run cleanup then gets its own grace (`begin_cleanup`), after
@@ -17,6 +21,14 @@ from email.utils import parsedate_to_datetime
 
 from requests import exceptions as http_errors
 from requests.adapters import HTTPAdapter
+
+from metastudio_conformance.exchange import (
+    DEFAULT_MAX_ANSWER_BYTES,
+    WATCHED_POOLS,
+    Exchange,
+    read_body,
+    watched,
+)
 
 MAX_RETRIES_429 = 3
 MAX_RETRY_AFTER = 30.0
@@ -35,11 +47,13 @@ class TimeUp(http_errors.RequestException):
 
 class PoliteAdapter(HTTPAdapter):
     def __init__(self, per_second: float | None, deadline: float | None = None,
-                 answer_time: float | None = None, grace: float = MAX_GRACE) -> None:
+                 answer_time: float | None = None, grace: float = MAX_GRACE,
+                 max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES) -> None:
         super().__init__()
-        # A read timeout bounds each read, not the answer: a server dripping one byte at a
-        # time would hold a request forever. `answer_time` bounds the whole answer.
+        # A read timeout bounds each read, not the exchange: a server dripping one byte at
+        # a time would hold a request forever. `answer_time` bounds the whole exchange.
         self.answer_time = answer_time
+        self.max_answer_bytes = max_answer_bytes  # decoded
         self.interval = 1.0 / per_second if per_second else 0.0
         self.deadline = deadline  # time.monotonic() value, or None
         # No request starts, and none is waited for, past the cutoff.
@@ -49,6 +63,16 @@ class PoliteAdapter(HTTPAdapter):
         self._lock = threading.Lock()
         self.throttled = 0  # 429 answers seen
         self.watchers: list = []  # .before(request), .after(request, response): pool.Ledger
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = WATCHED_POOLS  # connections that count
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS pools keep their own connections
+            manager.pool_classes_by_scheme = WATCHED_POOLS
+        return manager
 
     def begin_cleanup(self, grace: float) -> float:
         """From now on the cleanup runs, for `grace` seconds at most (once: later calls
@@ -82,45 +106,42 @@ class PoliteAdapter(HTTPAdapter):
         return response
 
     def _send_within(self, request, stream=False, timeout=None, **kwargs):
-        started = time.monotonic()
-        try:
-            response = super().send(request, stream=True, timeout=self._clamp(timeout),
-                                    **kwargs)
-        except (http_errors.Timeout, http_errors.ConnectionError):
-            self._check_time(request)  # cut short by the cutoff: say so, not "timeout"
-            raise
-        limit = self._answer_limit(started)
-        if stream or limit is None:
-            return response
-        chunks = []
-        try:
-            # read1 returns what has arrived, so the deadline is checked as bytes trickle in
-            while chunk := response.raw.read1(64 * 1024, decode_content=True):
-                chunks.append(chunk)
-                if time.monotonic() - started > limit:
-                    self._check_time(request)
-                    raise http_errors.ReadTimeout(
-                        f"the answer to {request.method} {request.path_url} did not complete "
-                        f"within {limit:g} s", request=request)
-        except BaseException:  # a timeout, TimeUp or the end of the test: free the socket
-            response.close()
-            raise
-        response._content = b"".join(chunks)
+        """Send and read the whole answer, within the exchange's deadline and size cap.
+
+        `stream` is ignored: schemathesis asks for a stream, then reads `.content` whole."""
+        exchange = Exchange(request, deadline=None)
+        limit = self._answer_limit(exchange.started)
+        exchange.deadline = None if limit is None else exchange.started + limit
+        with watched(exchange):
+            try:
+                response = super().send(request, stream=True,
+                                        timeout=self._clamp(timeout, exchange), **kwargs)
+            except (http_errors.Timeout, http_errors.ConnectionError) as error:
+                self._check_time(request)  # cut short by the cutoff: say so, not "timeout"
+                if exchange.past_deadline():
+                    raise exchange.timeout_error() from error
+                raise
+            try:
+                response._content = read_body(response, exchange, self.max_answer_bytes)
+            except http_errors.Timeout:
+                self._check_time(request)
+                raise
         response._content_consumed = True
         return response
 
     def _answer_limit(self, started: float) -> float | None:
-        """Seconds the whole answer may take: answer_time, and never past the cutoff."""
+        """Seconds the whole exchange may take: answer_time, and never past the cutoff."""
         limits = [self.answer_time] if self.answer_time else []
         if self.cutoff is not None:
             limits.append(max(self.cutoff - started, 0.0))
         return min(limits) if limits else None
 
-    def _clamp(self, timeout):
-        """The request's own timeout, shortened so that waiting ends by the cutoff."""
-        if self.cutoff is None:
+    @staticmethod
+    def _clamp(timeout, exchange: Exchange):
+        """The request's own socket timeout, never longer than the exchange's time left."""
+        left = exchange.time_left()
+        if left is None:
             return timeout
-        left = max(self.cutoff - time.monotonic(), 0.01)
         if isinstance(timeout, tuple):
             return tuple(left if part is None else min(part, left) for part in timeout)
         return left if timeout is None else min(timeout, left)

@@ -182,11 +182,27 @@ def test_huge_bodies_everywhere_are_a_setup_error_in_time(targets, tmp_path):
 
 def test_huge_bodies_are_conformance_failures_in_time(tmp_path):
     # 200 with 50 MB to an unknown job is a wrong answer (1), as long as the suite reads
-    # it in bounded time.
+    # it in bounded time (here under a cap raised above it).
     with hostile.serving(hostile.api_preflight(hostile.send_huge)) as listener:
         result, _ = run_against(listener.url, tmp_path, "-k",
-                                "test_unknown_job_is_not_found and Show", budget=20)
+                                "test_unknown_job_is_not_found and Show",
+                                "--max-answer-bytes", str(64 << 20), budget=20)
     _assert_conformance_failure(result)
+
+
+def test_bodies_over_the_answer_cap_end_their_test_with_one_line(tmp_path):
+    # The default cap (8 MiB) cuts the 50 MB: the test errs (4), naming the cap, in time.
+    with hostile.serving(hostile.api_preflight(hostile.send_huge)) as listener:
+        result, seconds = run_against(listener.url, tmp_path, "-k",
+                                      "test_unknown_job_is_not_found and Show", budget=20)
+    assert result.code == 4, result.stderr
+    assert re.search(r"AnswerTooLarge: the answer to GET /v1/\w+/digital-human-training-manage"
+                     r"/user/jobs/\w+ is over max_answer_bytes \(8388608 bytes\) decoded "
+                     r"\(Content-Encoding: identity; \d+ byte\(s\) of body received on the "
+                     r"wire\)", result.stdout), result.stdout[-3000:]
+    assert (result.report_dir / "results.json").is_file()
+    assert_clean(result)
+    assert seconds < 15
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ SAMPLES = {
     "control": ("false", False),
     "report_dir": ("out", Path("out")),
     "request_timeout": ("2.5", 2.5),
+    "max_answer_bytes": ("65536", 65536),
     "rate_limit": ("2/s", "2/s"),
     "max_time": ("60", 60.0),
     "allow_writes": ("true", True),

@@ -1,0 +1,230 @@
+"""One exchange's hard bounds: a deadline for all of it, and a cap on the decoded answer.
+
+A socket timeout bounds each read, not the exchange: a server sending its status line a
+byte every half second never lets one expire. So every exchange of the run's session has
+its own clock (`Exchange`), and one watchdog thread shuts the socket of any exchange still
+going at its deadline: a read blocked anywhere (status line, headers, body, TLS) returns
+at once. The pools of `PoliteAdapter` make connections that tell the exchange which socket
+is theirs and count the bytes that arrive on it.
+
+The body is read here, decoded as a stream in bounded pieces (urllib3 >= 2.6 inflates no
+more than asked), and reading stops at `max_answer_bytes`: a decompression bomb is never
+inflated whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import io
+import socket
+import threading
+import time
+
+from requests import exceptions as http_errors
+from urllib3 import connection as urllib3_connection
+from urllib3 import connectionpool
+from urllib3 import exceptions as urllib3_errors
+
+READ_SIZE = 64 * 1024  # decoded bytes asked for per read: the most one read inflates
+DEFAULT_MAX_ANSWER_BYTES = 8 * 1024 * 1024
+
+
+class ExchangeTimeout(http_errors.ReadTimeout):
+    """The exchange (connecting, sending, the whole answer) outlived its deadline."""
+
+
+class AnswerTooLarge(http_errors.RequestException):
+    """The decoded answer is larger than `max_answer_bytes`; the rest was not read."""
+
+
+class Exchange:
+    """One request's clock, the connection it uses and the bytes that arrived on it."""
+
+    def __init__(self, request, deadline: float | None) -> None:
+        self.request = request
+        self.started = time.monotonic()
+        self.deadline = deadline  # time.monotonic() value, or None: no deadline
+        self.connection = None
+        self.received = 0  # bytes read from the socket: status line, headers, body
+        self.phase = "connecting"
+        self.expired = False
+
+    def past_deadline(self) -> bool:
+        return self.expired or (self.deadline is not None and time.monotonic() >= self.deadline)
+
+    def time_left(self) -> float | None:
+        return None if self.deadline is None else max(self.deadline - time.monotonic(), 0.01)
+
+    def expire(self) -> None:
+        """Called by the watchdog at the deadline: wake whatever read or write is blocked."""
+        self.expired = True
+        sock = getattr(self.connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def timeout_error(self, cause: BaseException | None = None) -> ExchangeTimeout:
+        limit = self.deadline - self.started if self.deadline is not None else 0.0
+        return ExchangeTimeout(
+            f"{self.request.method} {self.request.path_url} did not complete within "
+            f"{limit:g} s (the deadline for connecting, sending and the whole answer); cut "
+            f"while {self.phase}, after {self.received} byte(s) had arrived",
+            request=self.request)
+
+
+class _Watchdog:
+    """One daemon thread that expires every watched exchange at its deadline."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._watched: set[Exchange] = set()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, exchange: Exchange) -> None:
+        with self._changed:
+            self._watched.add(exchange)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="exchange-deadlines",
+                                                daemon=True)
+                self._thread.start()
+            self._changed.notify()
+
+    def forget(self, exchange: Exchange) -> None:
+        with self._changed:
+            self._watched.discard(exchange)
+
+    def _run(self) -> None:
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                for exchange in [e for e in self._watched if e.deadline <= now]:
+                    self._watched.discard(exchange)
+                    exchange.expire()
+                nearest = min((e.deadline for e in self._watched), default=None)
+                self._changed.wait(None if nearest is None else nearest - now)
+
+
+WATCHDOG = _Watchdog()
+_current = threading.local()  # the exchange this thread is sending, for its connection
+
+
+@contextlib.contextmanager
+def watched(exchange: Exchange):
+    """Make `exchange` this thread's current one, expired by the watchdog at its deadline."""
+    _current.exchange = exchange
+    if exchange.deadline is not None:
+        WATCHDOG.watch(exchange)
+    try:
+        yield exchange
+    finally:
+        WATCHDOG.forget(exchange)
+        _current.exchange = None
+
+
+def _exchange() -> Exchange | None:
+    return getattr(_current, "exchange", None)
+
+
+class _CountingReader(io.RawIOBase):
+    """The socket's reader, counting into the current exchange what arrives."""
+
+    def __init__(self, raw, exchange: Exchange | None) -> None:
+        self._raw, self._exchange = raw, exchange
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int | None:
+        count = self._raw.readinto(buffer)
+        if count and self._exchange is not None:
+            self._exchange.received += count
+        return count
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _CountedResponse(http.client.HTTPResponse):
+    def __init__(self, sock, *args, **kwargs) -> None:
+        super().__init__(sock, *args, **kwargs)
+        self.fp.close()  # http.client's own reader, unused: ours counts
+        self.fp = io.BufferedReader(_CountingReader(sock.makefile("rb", buffering=0),
+                                                    _exchange()))
+
+
+class _Watched:
+    """A connection that tells the current exchange it carries it, and what phase it is in."""
+
+    response_class = _CountedResponse
+
+    def request(self, *args, **kwargs):
+        exchange = _exchange()
+        if exchange is not None:
+            exchange.connection, exchange.phase = self, "sending the request"
+        return super().request(*args, **kwargs)
+
+    def getresponse(self, *args, **kwargs):
+        exchange = _exchange()
+        if exchange is not None:
+            exchange.phase = "waiting for the status line and headers"
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedHTTP(_Watched, urllib3_connection.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPS(_Watched, urllib3_connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(connectionpool.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTP
+
+
+class _HTTPSPool(connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPS
+
+
+WATCHED_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def read_body(response, exchange: Exchange, max_bytes: int) -> bytes:
+    """The decoded body, read in bounded pieces; past the deadline `ExchangeTimeout`, past
+    `max_bytes` `AnswerTooLarge`. Either way the connection is closed."""
+    exchange.phase = "reading the body"
+    raw = response.raw
+    body = bytearray()
+    try:
+        while chunk := raw.read1(READ_SIZE, decode_content=True):
+            body += chunk
+            if len(body) > max_bytes:
+                raise AnswerTooLarge(_too_large(exchange, raw, response, max_bytes),
+                                     request=exchange.request)
+            if exchange.past_deadline():
+                raise exchange.timeout_error()
+        if exchange.expired:  # the watchdog's shutdown can look like a body's end
+            raise exchange.timeout_error()
+    except http_errors.RequestException:  # ours: an OSError too, so caught first
+        response.close()
+        raise
+    except (urllib3_errors.HTTPError, OSError) as error:
+        response.close()
+        if exchange.past_deadline() or isinstance(error, urllib3_errors.ReadTimeoutError):
+            raise exchange.timeout_error() from error
+        if isinstance(error, urllib3_errors.DecodeError):
+            raise http_errors.ContentDecodingError(error, request=exchange.request) from error
+        raise http_errors.ChunkedEncodingError(error, request=exchange.request) from error
+    except BaseException:  # the cap, the deadline, the end of the test: free the socket
+        response.close()
+        raise
+    return bytes(body)
+
+
+def _too_large(exchange: Exchange, raw, response, max_bytes: int) -> str:
+    encoding = response.headers.get("Content-Encoding") or "identity"
+    return (f"the answer to {exchange.request.method} {exchange.request.path_url} is over "
+            f"max_answer_bytes ({max_bytes} bytes) decoded (Content-Encoding: {encoding}; "
+            f"{raw.tell()} byte(s) of body received on the wire); the rest was not read")
