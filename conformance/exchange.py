@@ -33,9 +33,13 @@ DEFAULT_MAX_ANSWER_BYTES = 8 * 1024 * 1024
 class ExchangeTimeout(http_errors.ReadTimeout):
     """The exchange (connecting, sending, the whole answer) outlived its deadline."""
 
+    sent = True  # False when it was cut while connecting: the target never got it
+
 
 class AnswerTooLarge(http_errors.RequestException):
     """The decoded answer is larger than `max_answer_bytes`; the rest was not read."""
+
+    sent = True
 
 
 class Exchange:
@@ -66,11 +70,13 @@ class Exchange:
 
     def timeout_error(self, cause: BaseException | None = None) -> ExchangeTimeout:
         limit = self.deadline - self.started if self.deadline is not None else 0.0
-        return ExchangeTimeout(
+        error = ExchangeTimeout(
             f"{self.request.method} {self.request.path_url} did not complete within "
             f"{limit:g} s (the deadline for connecting, sending and the whole answer); cut "
             f"while {self.phase}, after {self.received} byte(s) had arrived",
             request=self.request)
+        error.sent = self.phase != "connecting"
+        return error
 
 
 class _Watchdog:

@@ -203,6 +203,7 @@ class ConformancePlugin:
                                     grace=grace_for(settings.request_timeout),
                                     max_answer_bytes=settings.max_answer_bytes)
             adapter.watchers.append(self.context.ledger)  # which jobs are proven untouched
+            adapter.unanswered.append(self.context.count)  # sent, answer cut: still counted
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             yield session

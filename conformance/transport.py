@@ -25,7 +25,9 @@ from requests.adapters import HTTPAdapter
 from metastudio_conformance.exchange import (
     DEFAULT_MAX_ANSWER_BYTES,
     WATCHED_POOLS,
+    AnswerTooLarge,
     Exchange,
+    ExchangeTimeout,
     read_body,
     watched,
 )
@@ -63,6 +65,7 @@ class PoliteAdapter(HTTPAdapter):
         self._lock = threading.Lock()
         self.throttled = 0  # 429 answers seen
         self.watchers: list = []  # .before(request), .after(request, response): pool.Ledger
+        self.unanswered: list = []  # called for a request sent whose answer was cut off
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -85,7 +88,14 @@ class PoliteAdapter(HTTPAdapter):
     def send(self, request, **kwargs):
         for watcher in self.watchers:
             watcher.before(request)
-        response = self._send_politely(request, **kwargs)
+        try:
+            response = self._send_politely(request, **kwargs)
+        except (ExchangeTimeout, AnswerTooLarge) as cut:
+            # The target got the request but its answer was cut: no response hook fires.
+            if cut.sent:
+                for hook in self.unanswered:
+                    hook(None)
+            raise
         for watcher in self.watchers:
             watcher.after(request, response)
         return response

@@ -182,6 +182,7 @@ def test_a_run_against_a_target_hostile_after_its_preflight_ends_in_time(respond
     assert "Traceback (most recent" not in result.stdout + result.stderr
     assert seconds < max_time + grace_for(2), seconds
     assert (result.report_dir / "results.json").is_file()
+    assert result.results["requests_sent"] > 0  # a cut exchange still went to the target
     assert re.search(r"(is over max_answer_bytes \(8388608 bytes\) decoded \(Content-Encoding: "
                      r"gzip|did not complete within 2 s)", result.stdout), result.stdout[-3000:]
     assert peak < PEAK_RSS_LIMIT, f"peak RSS {peak >> 20} MiB"
