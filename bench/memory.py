@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 from tests import hostile_answers as answers  # noqa: E402
 from tests import hostile_servers as hostile  # noqa: E402
 
-HOSTILE = {"gzip bomb": answers.bomb("gzip", True), "endless chunked body":
-           answers.endless_chunks, "trickled body": answers.trickled_body}
+HOSTILE = {"a gzip bomb": answers.bomb("gzip", True), "an endless chunked body":
+           answers.endless_chunks, "a trickled body": answers.trickled_body}
 LIMIT_MIB = 512
 
 
@@ -66,7 +66,7 @@ def main() -> None:
     runs = {"default run, bundled server": lambda: measured(["--seed", "1"], {}),
             "default run, --workers 2": lambda: measured(["--seed", "1", "--workers", "2"],
                                                          {})}
-    runs |= {f"target answering a {name}": (lambda r=respond: hostile_run(r))
+    runs |= {f"target answering with {name}": (lambda r=respond: hostile_run(r))
              for name, respond in HOSTILE.items()}
     print("| run | peak RSS, largest process (MiB) | wall s | exit | rounds |\n"
           "|---|---:|---:|---:|---:|")
