@@ -75,7 +75,9 @@ def test_jobs_expire_after_their_ttl():
 
 
 @pytest.mark.parametrize("argv", [["--max-jobs", "0"], ["--job-ttl", "-1"],
-                                  ["--max-jobs", "many"]])
+                                  ["--max-jobs", "many"], ["--max-body", "-1"],
+                                  ["--max-connections", "0"], ["--request-timeout", "-1"],
+                                  ["--send-timeout", "nan"], ["--read-timeout", "x"]])
 def test_bad_bounds_are_one_usage_line(capsys, argv):
     try:
         code = cli_main(argv)
