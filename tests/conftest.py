@@ -28,7 +28,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.fast)
         definitions = getattr(item, "_fixtureinfo", None)
         shared = definitions and any(
-            defs[-1].scope in ("module", "session") and not defs[-1].baseid == ""
+            defs[-1].scope in ("module", "session") and defs[-1].baseid != ""
             for defs in definitions.name2fixturedefs.values())
         if shared and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
