@@ -183,8 +183,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rate_limit", Kind.TEXT, "client-side rate, e.g. `5/s` (none on loopback, 5/s "
             "elsewhere); 429 with `Retry-After` is always honoured",
             options=(Option("--rate-limit", metavar="RATE"),)),
-    Setting("max_time", Kind.SECONDS, "time budget in seconds (1800); tests past it are "
-            "reported not-covered", default=1800.0,
+    Setting("max_time", Kind.SECONDS, "time budget in seconds (1800), a hard bound: the "
+            "test in flight is cut, tests past it are reported not-run", default=1800.0,
             options=(Option("--max-time", metavar="SECONDS"),), positive=True,
             replay=Replay.GIVEN),
     Setting("allow_writes", Kind.SWITCH, "let the run create, command and delete jobs on a "
