@@ -21,11 +21,11 @@ from typing import Any
 import requests
 from hypothesis.errors import Flaky
 
-from metastudio_conformance import checks, contract, printable, requirements
+from metastudio_conformance import checks, contract, coverage, printable, requirements
 from metastudio_conformance.outcomes import AMBIENT, RunAborted, SuiteError, skip_status
 from metastudio_conformance.status import FAILING, FINDINGS, UNTESTED, Placeholder, Status
 
-RESULTS_VERSION = 3
+RESULTS_VERSION = 4
 
 
 class Recorder:
@@ -77,16 +77,20 @@ class Recorder:
 
     def summary(self) -> dict[str, dict[str, Any]]:
         rows = {}
+        domains = coverage.of_requirements(self.tests)
         for rid, requirement in requirements.REQUIREMENTS.items():
             outcomes = self.outcomes.get(rid, [])
+            tried = domains.get(rid)
             if not outcomes:
                 status, evidence = Status.NOT_COVERED, "no test in this run exercises it"
             else:
                 status = Status.worst(o[0] for o in outcomes)
                 evidence = _evidence([o for o in outcomes if o[0] == status])
+                status = coverage.status_of(status, tried)
             rows[rid] = {"id": rid, "title": requirement.title, "source": requirement.source,
                          "quote": requirement.quote, "kind": requirement.kind,
-                         "status": status, "evidence": evidence[:4000]}
+                         "status": status, "evidence": evidence[:4000],
+                         "coverage": (tried or coverage.Coverage()).as_json()}
         return rows
 
 
@@ -221,6 +225,7 @@ def document(rows: dict[str, dict], context) -> dict[str, Any]:
         "run_id": settings.run_id,
         "max_examples": settings.max_examples,
         "strict": context.strict,
+        "require_full_coverage": settings.require_full_coverage,
         "selection": context.selection,
         "shard": settings.shard,
         "workers": settings.workers,
@@ -276,13 +281,47 @@ def reasons(rows: dict[str, dict], recorder: Recorder) -> list[str]:
         for text in sorted(texts)[:2]:  # the main reasons; results.json has every test's
             grouped.setdefault((row["status"], text), []).append(rid)
     return [f"{len(ids)} {status.replace('-', ' ')}: {text} ({', '.join(ids)})"
-            for (status, text), ids in sorted(grouped.items(), key=lambda g: -len(g[1]))]
+            for (status, text), ids in sorted(grouped.items(), key=lambda g: -len(g[1]))
+            ] + partial_reasons(rows)
+
+
+PARTIAL_REASONS_SHOWN = 5
+
+
+def partial_reasons(rows: dict[str, dict]) -> list[str]:
+    """Why the partial requirements were not tried on their whole domain: the commonest
+    reasons, each with the requirements it cut short."""
+    grouped: dict[str, set[str]] = {}
+    for rid, row in rows.items():
+        if row["status"] != Status.PARTIAL:
+            continue
+        for case in row["coverage"]["not_tried"]:
+            grouped.setdefault(case["reason"], set()).add(rid)
+    if not grouped:
+        return []
+    partial = [rid for rid, row in rows.items() if row["status"] == Status.PARTIAL]
+    order = sorted(grouped.items(), key=lambda g: (-len(g[1]), g[0]))
+    numbers = ", ".join(f"{rid} {_cases(rows[rid])}" for rid in partial)
+    lines = [f"{len(partial)} partial (passed where tried; cases not tried): {numbers}"]
+    lines += [f"  not tried: {text} ({', '.join(sorted(ids, key=partial.index))})"
+              for text, ids in order[:PARTIAL_REASONS_SHOWN]]
+    if len(order) > PARTIAL_REASONS_SHOWN:
+        lines.append(f"  ... {len(order) - PARTIAL_REASONS_SHOWN} more reasons: results.json "
+                     "requirements[].coverage.not_tried")
+    return lines
+
+
+def _cases(row: dict) -> str:
+    """`5/15`: the cases that judged the requirement, of all that claim it."""
+    numbers = row.get("coverage") or {}
+    return f"{numbers.get('tried', 0)}/{numbers.get('cases', 0)}"
 
 
 def table(rows: dict[str, dict]) -> str:
-    lines = [f"{'requirement':<12} {'status':<12} title"]
+    lines = [f"{'requirement':<12} {'status':<12} {'cases':<9} title"]
     for row in rows.values():
-        lines.append(f"{row['id']:<12} {row['status'].upper():<12} {row['title']}")
+        lines.append(f"{row['id']:<12} {row['status'].upper():<12} {_cases(row):<9} "
+                     f"{row['title']}")
     counts: dict[str, int] = {}
     for row in rows.values():
         counts[row["status"]] = counts.get(row["status"], 0) + 1

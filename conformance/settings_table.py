@@ -198,6 +198,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("strict_model", Kind.SWITCH, "departures from the lifecycle model (MOD-*, "
             "RSP-05) fail the run (otherwise they are deviations)", default=False,
             options=(Option("--strict-model", const=True),), replay=Replay.GIVEN),
+    Setting("require_full_coverage", Kind.SWITCH, "a `partial` or `not-covered` documented "
+            "requirement fails the run (exit 1): every case of every requirement must be "
+            "tried, as for a certificate", default=False,
+            options=(Option("--require-full-coverage", const=True),), replay=Replay.GIVEN),
     Setting("full_matrix", Kind.SWITCH, "the NA tenant's command matrix sends every command "
             "in every state, not only the NA-only ones",
             default=False, options=(Option("--full-matrix", const=True),),
