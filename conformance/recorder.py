@@ -26,6 +26,11 @@ from metastudio_conformance.outcomes import AMBIENT, RunAborted, SuiteError, ski
 from metastudio_conformance.status import FAILING, FINDINGS, UNTESTED, Placeholder, Status
 
 RESULTS_VERSION = 3
+# A claimed requirement of a test one of whose answers was a 5xx: ERR-02 took that answer,
+# which says nothing about the other rules, so the requirement was not judged there. It
+# is `not-covered` in the test, and its row cannot be `pass` on the other tests' evidence
+# (`Recorder.summary`): the test records it in `not_judged`.
+NOT_JUDGED = "not judged: an answer of its test was a 5xx, charged to ERR-02 alone"
 
 
 class Recorder:
@@ -75,8 +80,17 @@ class Recorder:
         self.tests.append(_test_record(nodeid, marks, report, found, seconds, requests_sent))
         return found
 
+    def not_judged(self) -> dict[str, list[str]]:
+        """The tests in which each requirement was not judged (NOT_JUDGED)."""
+        found: dict[str, list[str]] = {}
+        for test in self.tests:
+            for rid in test.get("not_judged") or ():
+                found.setdefault(rid, []).append(test["id"])
+        return found
+
     def summary(self) -> dict[str, dict[str, Any]]:
         rows = {}
+        unjudged = self.not_judged()
         for rid, requirement in requirements.REQUIREMENTS.items():
             outcomes = self.outcomes.get(rid, [])
             if not outcomes:
@@ -84,6 +98,10 @@ class Recorder:
             else:
                 status = Status.worst(o[0] for o in outcomes)
                 evidence = _evidence([o for o in outcomes if o[0] == status])
+            if status == Status.PASS and rid in unjudged:  # never a pass on evidence it lacks
+                status = Status.NOT_COVERED
+                evidence = (f"{NOT_JUDGED}: {', '.join(unjudged[rid])}; the other tests "
+                            f"passed: {evidence}")
             rows[rid] = {"id": rid, "title": requirement.title, "source": requirement.source,
                          "quote": requirement.quote, "kind": requirement.kind,
                          "status": status, "evidence": evidence[:4000]}
@@ -125,8 +143,10 @@ def classify(error: BaseException | None, marks: Marks) -> list[tuple[str, str, 
         return [(rid, Status.ERROR, "test failed without an exception") for rid in marks.claims]
     charged = {rid for rid, _, _ in found}
     stopped = ", ".join(sorted(charged))
-    found += [(rid, Status.NOT_COVERED, f"its test stopped at {stopped} before checking it")
-              for rid in marks.claims if rid not in charged]
+    why = NOT_JUDGED if any("ERR-02" in checks.requirements_of(leaf)
+                            for leaf in found_leaves) else (
+        f"its test stopped at {stopped} before checking it")
+    found += [(rid, Status.NOT_COVERED, why) for rid in marks.claims if rid not in charged]
     return found
 
 
@@ -161,10 +181,12 @@ def _test_record(nodeid, marks, report, found, seconds, requests_sent) -> dict[s
     status = Status.worst(statuses.values()) if statuses else Status.ERROR
     reasons = [f"{rid}: {text.splitlines()[0]}" for rid, state, text in found
                if state != Status.PASS and text]
+    not_judged = [rid for rid, state, text in found if text == NOT_JUDGED]
     return {"id": nodeid, "requirements": marks.claims, "status": status,
             "outcome": report.outcome, "reason": "; ".join(reasons)[:2000],
             "seconds": round(seconds, 3), "requests": requests_sent,
-            "by_requirement": statuses, "evidence": evidence}
+            "by_requirement": statuses, "evidence": evidence,
+            **({"not_judged": not_judged} if not_judged else {})}
 
 
 def _skip_reason(report, error: BaseException | None) -> str:
