@@ -26,6 +26,11 @@ from metastudio_conformance.outcomes import AMBIENT, RunAborted, SuiteError, ski
 from metastudio_conformance.status import FAILING, FINDINGS, UNTESTED, Placeholder, Status
 
 RESULTS_VERSION = 4
+# A claimed requirement of a test one of whose answers was a 5xx: ERR-02 took that answer,
+# which says nothing about the other rules, so the requirement was not judged there. It
+# is `not-covered` in the test (listed in its record's `not_judged`): a case not tried, so
+# its row cannot be `pass` on the other tests' evidence, only `partial` (`coverage`).
+NOT_JUDGED = "not judged: an answer of its test was a 5xx, charged to ERR-02 alone"
 
 
 class Recorder:
@@ -129,8 +134,10 @@ def classify(error: BaseException | None, marks: Marks) -> list[tuple[str, str, 
         return [(rid, Status.ERROR, "test failed without an exception") for rid in marks.claims]
     charged = {rid for rid, _, _ in found}
     stopped = ", ".join(sorted(charged))
-    found += [(rid, Status.NOT_COVERED, f"its test stopped at {stopped} before checking it")
-              for rid in marks.claims if rid not in charged]
+    why = NOT_JUDGED if any("ERR-02" in checks.requirements_of(leaf)
+                            for leaf in found_leaves) else (
+        f"its test stopped at {stopped} before checking it")
+    found += [(rid, Status.NOT_COVERED, why) for rid in marks.claims if rid not in charged]
     return found
 
 
@@ -165,10 +172,12 @@ def _test_record(nodeid, marks, report, found, seconds, requests_sent) -> dict[s
     status = Status.worst(statuses.values()) if statuses else Status.ERROR
     reasons = [f"{rid}: {text.splitlines()[0]}" for rid, state, text in found
                if state != Status.PASS and text]
+    not_judged = [rid for rid, state, text in found if text == NOT_JUDGED]
     return {"id": nodeid, "requirements": marks.claims, "status": status,
             "outcome": report.outcome, "reason": "; ".join(reasons)[:2000],
             "seconds": round(seconds, 3), "requests": requests_sent,
-            "by_requirement": statuses, "evidence": evidence}
+            "by_requirement": statuses, "evidence": evidence,
+            **({"not_judged": not_judged} if not_judged else {})}
 
 
 def _skip_reason(report, error: BaseException | None) -> str:
