@@ -151,7 +151,8 @@ def test_no_control_interface_is_no_false_alarm(tmp_path, server_factory):
     assert result.code == 0, result.stderr[-2000:]
     statuses = result.statuses()
     assert {rid for rid, status in statuses.items() if status in ("fail", "error")} == set()
-    assert statuses["MOD-04"] in ("pass", "deviation")
+    assert statuses["MOD-04"] in ("partial", "deviation")  # tried in few of its 54 cases
+    assert statuses["DEL-01"] == statuses["DEL-02"] == "partial"  # issue 19: never "pass"
     tests = {test["id"].split("::")[-1]: test for test in result.results["tests"]}
     training = tests["test_delete_in_state[TRAINING]"]  # no way to reach TRAINING
     assert training["status"] == "not-covered"
