@@ -22,7 +22,7 @@ from metastudio_conformance import contract, expect, requirements, rules
 from metastudio_conformance.answers import Answer
 from metastudio_conformance.outcomes import not_covered
 from metastudio_conformance.strategies import near_misses
-from metastudio_conformance.strategies.near_misses import CONTROL, OBSERVED, REFUSED
+from metastudio_conformance.strategies.near_misses import CONTROL, OBSERVED, REFUSED, SAMPLE_TEXT
 from metastudio_conformance.twins import MATRIX, SharedJob, observed, refusal_judged, twin_cells
 
 START = contract.initial_state()
@@ -116,9 +116,11 @@ def test_wrapped_na_command_is_refused(wrapper, tenant, api, jobs, na_api, na_jo
     command, state = _na_command_keeping_state(lifecycle_model)
     client, factory = (na_api, na_jobs) if tenant == "na" else (api, jobs)
     job_id = factory.in_state(state)
-    twin = expect.answer(client.command(job_id, {"command": command}))
+    # with comment_data, which a server may require of CONFIRM_ANSWER ("User reply.")
+    reply = {"comment_data": {"comment_title": SAMPLE_TEXT}}
+    twin = expect.answer(client.command(job_id, {"command": command, **reply}))
     what = f"`command` = {json.dumps(WRAPPERS[wrapper](command))} for {_A[tenant]} tenant"
-    response = client.command(job_id, {"command": WRAPPERS[wrapper](command)})
+    response = client.command(job_id, {"command": WRAPPERS[wrapper](command), **reply})
     answer = expect.answer(response)
     row = {"probe": f"POST:command:{command}:{wrapper}:{tenant}", "operation":
            contract.COMMAND_OPERATION, "sent": what, "observed": observed(answer),
