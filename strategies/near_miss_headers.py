@@ -120,7 +120,8 @@ class _HeaderBuilder:
         return Probe(f"{self.method}:{self.name}:{label}", self.operation_id, kind,
                      f"{self.name} {value!r} ({why})",
                      self.rule if kind == REFUSED else None, self.body,
-                     {self.name: value.encode("utf-8")})
+                     {self.name: value.encode("utf-8")}, twin_body=self.body,
+                     twin_headers={self.name: self.plain.encode("utf-8")})
 
     def _positions(self) -> list[Probe]:
         """One ideograph at the start, in the middle, at the end of a valid value."""
