@@ -65,13 +65,12 @@ def test_each_twin_is_carried_out_beside_its_probe_in_the_same_run(tmp_path):
     by_probe = {row["probe"]: row for row in rows}
     assert {p.id for p in PROBES} <= set(by_probe)
     judged = [row for row in rows if row.get("requirement") and "twin" in row]
-    not_judged = [row["probe"] for row in judged if row["verdict"] == "not judged"]
-    # only the standard tenant's wrapped NA-only command: its plain twin is CMD-06's refusal
-    assert sorted(not_judged) == [f"POST:command:CONFIRM_ANSWER:{w}:standard"
-                                  for w in ("as-list", "as-object")]
+    assert [row["probe"] for row in judged if row["verdict"] != "pass"] == []
     for row in judged:
-        if row["probe"] not in not_judged:
-            assert row["twin_carried_out"] and row["verdict"] == "pass", row
+        if row["requirement"] == "CMD-06":  # a standard tenant's wrapped NA-only command:
+            assert not row["twin_carried_out"], row  # its plain twin is refused too
+        else:
+            assert row["twin_carried_out"], row
     for probe in (p for p in PROBES if p.verdict == OBSERVED):
         assert by_probe[probe.id]["twin_observed"] == "200 EXCUTE_SUCCESS", probe.id
     assert by_probe["POST:framing:chunked"]["outcome"] == "like its twin"
