@@ -1,10 +1,12 @@
 """Getting real jobs into the states a test needs, and cleaning up only what the run made.
 
-Four ways in, tried in order: a job of this run that a Show has just proven untouched
+Five ways in, tried in order: a job of this run that a Show has just proven untouched
 in that state (`pool`: refused requests change nothing); the test-control interface
 (openapi/control.yaml) where the target has it; the inventory's disposable jobs, each used
 once after Show confirms its state; the real API's Create, which gives a job in the initial
-state. A state that none reaches is reported as not covered, never as passed.
+state; and a job of a finished test that a command (or the server itself) moved on, found
+again with Show (`_adopt_moved`: AUTO_VERIFYING after the workflow's SUBMITVERIFYING). A
+state that none reaches is reported as not covered, never as passed.
 """
 
 from __future__ import annotations
@@ -73,9 +75,26 @@ class JobFactory:
                 return entry.job_id
         if state == contract.initial_state():
             return self.pool.lend(self._create(), state)
+        if self._adopt_moved() and (job_id := self.pool.take(state, self.api.show)):
+            return job_id
         not_covered(f"no way to reach {state}: the target has no control interface, the "
                     f"inventory has no disposable job in it, and Create gives "
                     f"{contract.initial_state()}")
+
+    def _adopt_moved(self) -> int:
+        """Jobs of finished tests that carried something out (a command moved them on, or
+        the server did on its own) are found again: one Show each says where each is now,
+        and each goes to the pool under that state, for any test that needs it. A job is
+        shown again only after it carried something out again. Returns how many were found."""
+        found = 0
+        for job_id in self.created[: self.test_start]:
+            if not self.pool.ledger.moved(job_id) or job_id in self.pool.lent:
+                continue
+            state = self.pool.ledger.rebase(job_id, self.api.show)
+            if state is not None:
+                self.pool.free.setdefault(state, []).append(job_id)
+                found += 1
+        return found
 
     def _create(self) -> str:
         return self.create()["job_id"]

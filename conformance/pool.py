@@ -74,6 +74,18 @@ class Ledger:
         proof = self.proven.get(job_id)
         return proof[0] if proof and job_id not in self.tainted else None
 
+    def moved(self, job_id: str) -> bool:
+        """It carried something out (or its answer never came) since its last proof, and
+        the run has not deleted it: where it is now takes a Show."""
+        return job_id in self.tainted and job_id not in self.gone
+
+    def rebase(self, job_id: str, show) -> str | None:
+        """A moved job proven anew: from now on its baseline is the state a Show finds
+        (None: the Show found no job, or no state)."""
+        self.tainted.discard(job_id)
+        show(job_id)  # `after` records the proof
+        return self.last_seen(job_id) if job_id not in self.gone else None
+
     def proven_before_a_delete(self, job_id: str, state: str) -> bool:
         proof = self.proven.get(job_id)
         return job_id not in self.tainted and proof is not None and proof[0] == state

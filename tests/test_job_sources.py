@@ -70,3 +70,44 @@ def test_max_live_jobs_caps_the_runs_jobs(tmp_path, server_factory):
     assert listed["count"] <= 5  # what is left cannot be deleted, and never more than 5
     capped = [t for t in result.results["tests"] if t["status"] == "not-covered"]
     assert capped and all("max_live_jobs" in t["reason"] for t in capped)
+
+
+@pytest.mark.slow
+def test_a_job_a_command_moved_on_serves_that_states_tests(tmp_path):
+    """Without the control interface the workflow's job ends in AUTO_VERIFYING (after
+    SUBMITVERIFYING); a Show finds it again, and the DELETE gate is checked there too."""
+    result = run_cli(["run", "--seed", "1", "--no-control", "-k",
+                      "test_documented_workflow or test_delete_in_state"], tmp_path / "reports")
+    assert result.code == 0, result.stderr[-2000:]
+    gate = {row["state"]: row["observed"] for row in result.results["matrices"]["delete_gate"]}
+    assert set(gate) == {"WAIT_FILE_UPLOAD", "AUTO_VERIFYING"}  # Create's, and the moved one
+    del_02 = next(r for r in result.results["requirements"] if r["id"] == "DEL-02")
+    assert del_02["coverage"]["tried_cases"] == ["test_delete_in_state[AUTO_VERIFYING]"]
+
+
+def test_a_moved_job_is_proven_anew_by_one_show():
+    from types import SimpleNamespace
+
+    from metastudio_conformance.pool import Ledger
+
+    def answer(state: str | None, status: int = 200):
+        return SimpleNamespace(status_code=status, content=(
+            b'{"state": "%s"}' % state.encode() if state else b"{}"), headers={})
+
+    def request(method: str, tail: str = ""):
+        return SimpleNamespace(method=method, url=f"http://t/v1/p/digital-human-training-"
+                                                  f"manage/user/jobs/j1{tail}")
+
+    ledger = Ledger()
+    ledger.before(request("POST", "/command"))  # SUBMITVERIFYING, carried out
+    ledger.after(request("POST", "/command"), answer(None))
+    assert ledger.moved("j1") and ledger.last_seen("j1") is None
+    shown = []
+
+    def show(job_id):
+        shown.append(job_id)
+        ledger.before(request("GET"))
+        ledger.after(request("GET"), answer("AUTO_VERIFYING"))
+
+    assert ledger.rebase("j1", show) == "AUTO_VERIFYING" and shown == ["j1"]
+    assert not ledger.moved("j1") and ledger.untouched_in("j1", "AUTO_VERIFYING")
