@@ -21,7 +21,7 @@ from typing import Any
 import requests
 from hypothesis.errors import Flaky
 
-from metastudio_conformance import checks, contract, printable, requirements
+from metastudio_conformance import checks, contract, printable, probe_groups, requirements
 from metastudio_conformance.outcomes import AMBIENT, RunAborted, SuiteError, skip_status
 from metastudio_conformance.status import FAILING, FINDINGS, UNTESTED, Placeholder, Status
 
@@ -75,8 +75,10 @@ class Recorder:
         self.tests.append(_test_record(nodeid, marks, report, found, seconds, requests_sent))
         return found
 
-    def summary(self) -> dict[str, dict[str, Any]]:
-        rows = {}
+    def summary(self, matrices: dict[str, list[dict]] | None = None) -> dict[str, dict[str, Any]]:
+        """One row per requirement. A failure of near-miss probes (`matrices`) opens its
+        evidence with what the target accepted, one line per subject (`grouped`)."""
+        rows, grouped = {}, probe_groups.lines(matrices)
         for rid, requirement in requirements.REQUIREMENTS.items():
             outcomes = self.outcomes.get(rid, [])
             if not outcomes:
@@ -84,9 +86,13 @@ class Recorder:
             else:
                 status = Status.worst(o[0] for o in outcomes)
                 evidence = _evidence([o for o in outcomes if o[0] == status])
+            lines = grouped.get(rid, []) if status == Status.FAIL else []
+            if lines:
+                evidence = "\n".join(lines) + "\n\n" + evidence
             rows[rid] = {"id": rid, "title": requirement.title, "source": requirement.source,
                          "quote": requirement.quote, "kind": requirement.kind,
-                         "status": status, "evidence": evidence[:4000]}
+                         "status": status, "evidence": evidence[:4000],
+                         **({"grouped": lines} if lines else {})}
         return rows
 
 
