@@ -11,7 +11,10 @@ probes: a character table from before 2020, not "you accept Chinese".
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+
+from metastudio_conformance.strategies import near_misses
 
 MATRIX = "near_misses"
 ACCEPTED, REFUSED = "accepted", "refused"
@@ -58,10 +61,11 @@ def _short(probe: str) -> str:
 
 def lines(matrices: dict[str, list[dict]] | None) -> dict[str, list[str]]:
     """Per requirement, one line per subject whose near misses the target accepted, in
-    the order the probes ran. Only probes the documents rule out count (`refused`)."""
+    the suite's order of the probes. Only probes the documents rule out count."""
     groups: dict[tuple[str, str], _Group] = {}
-    for row in (matrices or {}).get(MATRIX, []):
-        if isinstance(row, dict) and row.get("documented") == REFUSED and row.get("subject"):
+    rows = [row for row in (matrices or {}).get(MATRIX, []) if isinstance(row, dict)]
+    for row in sorted(rows, key=_probe_order):  # workers and shards record in any order
+        if row.get("documented") == REFUSED and row.get("subject"):
             key = (str(row["subject"]), str(row.get("noun", "item")))
             groups.setdefault(key, _Group(*key)).add(row)
     found: dict[str, list[str]] = {}
@@ -70,6 +74,16 @@ def lines(matrices: dict[str, list[dict]] | None) -> dict[str, list[str]]:
         for rule in group.rules if text else []:
             found.setdefault(rule, []).append(text)
     return found
+
+
+@cache
+def _positions() -> dict[str, int]:
+    return {probe.id: index for index, probe in enumerate(near_misses.probes())}
+
+
+def _probe_order(row: dict[str, Any]) -> int:
+    """Where the row's probe comes in the suite's probes (unknown ones last)."""
+    return _positions().get(str(row.get("probe")), len(_positions()))
 
 
 def outcome(refused: bool) -> str:

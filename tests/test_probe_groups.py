@@ -82,3 +82,10 @@ def test_the_requirement_row_opens_with_the_line_only_when_it_fails():
     assert "grouped" not in recorder.summary(matrices)["CMD-02"]
     assert "grouped" not in recorder.summary()["HDR-02"]
 
+
+
+def test_the_line_is_the_same_whatever_order_the_rows_came_in():
+    """Workers and shards join their matrices in any order."""
+    rows = _rows(lambda p: p.id.endswith(("U+30000-first-of-range", "U+323AF-last-of-range")))
+    assert probe_groups.lines({"near_misses": rows[::-1]}) == probe_groups.lines(
+        {"near_misses": rows})
