@@ -18,6 +18,7 @@ from metastudio_conformance.strategies import near_misses
 
 MATRIX = "near_misses"
 ACCEPTED, REFUSED = "accepted", "refused"
+FEW, MANY = 4, 8  # items named when all were accepted; at most, when some were refused
 
 
 class _Group:
@@ -43,9 +44,13 @@ class _Group:
                     if seen[ACCEPTED]]
         if not accepted:
             return None
-        refused = any(not seen[ACCEPTED] for seen in self.items.values())
-        rest = f"every other {self.noun} probed" if refused else "none"
-        return f"{self.subject}: accepted: {', '.join(accepted)}; refused: {rest}"
+        if all(not seen[REFUSED] for seen in self.items.values()):
+            listed = ", ".join(accepted) if len(accepted) <= FEW else str(len(accepted))
+            return f"{self.subject}: accepted: every {self.noun} probed ({listed}); refused: none"
+        shown = ", ".join(accepted[:MANY])
+        more = f" and {len(accepted) - MANY} more" if len(accepted) > MANY else ""
+        return (f"{self.subject}: accepted: {shown}{more}; refused: every other {self.noun} "
+                "probed")
 
 
 def _accepted(item: str, seen: dict[str, list[str]]) -> str:

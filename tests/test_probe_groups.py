@@ -58,8 +58,17 @@ def test_values_and_types_each_get_their_line_under_their_rule():
 
 def test_everything_accepted_says_so():
     lines = probe_groups.lines({"near_misses": _rows(lambda p: True)})
-    assert "`command_message`: accepted: a number, a boolean, a list; refused: none" in (
-        lines["CMD-07"])
+    assert lines["CMD-07"][0] == ("`command_message`: accepted: every type probed (a number, "
+                                  "a boolean, a list); refused: none")
+    assert lines["CMD-02"][0] == "`command`: accepted: every value probed (41); refused: none"
+    assert lines["HDR-02"] == ["X-App-UserId: accepted: every block probed (7); refused: none"]
+
+
+def test_a_long_list_of_accepted_items_is_cut():
+    lines = probe_groups.lines({"near_misses": _rows(
+        lambda p: p.id.startswith("POST:command:") and not p.id.endswith("trailing-space"))})
+    assert lines["CMD-02"][0].startswith('`command`: accepted: "SUBMITVFRIFYING", ')
+    assert lines["CMD-02"][0].endswith(" and 25 more; refused: every other value probed")
 
 
 def test_observed_and_control_rows_never_count():
