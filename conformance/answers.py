@@ -45,12 +45,13 @@ class Answer:
 
 
 def json_body(raw: bytes | None) -> Any:
-    """The JSON value of a body, or None when it is empty or not JSON."""
+    """The JSON value of a body, or None when it is empty, not JSON, or nested deeper
+    than Python's recursion limit (a 10,000-deep probe's body shown as evidence)."""
     if not raw:
         return None
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 

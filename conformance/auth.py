@@ -38,7 +38,7 @@ class AkSkAuth(requests.auth.AuthBase):
             for name, value in request.headers.items()
             if name.lower() not in _UNSIGNED
         }
-        body = request.body
+        body = getattr(request.body, "payload", request.body)  # a chunked body's bytes
         sdk_request = SdkRequest(
             method=request.method,
             schema=url.scheme,

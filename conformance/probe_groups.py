@@ -3,7 +3,8 @@ target accepted, before the exchanges.
 
 A probe's row in the `near_misses` matrix (test_near_misses.py) carries its meaning: the
 subject it varies (a header, a field), the item it tried (a Unicode block, a misspelt
-value, a JSON type), what the items are (`noun`) and whether the target accepted it. A
+value, a JSON type), what the items are (`noun`) and whether the target accepted it
+(a probe not judged, its valid twin refused too, counts neither way). A
 server team then reads "X-App-UserId: accepted: CJK Extension G (Unicode 13.0), CJK
 Extension H (Unicode 15.0); refused: every other block probed" instead of counting failing
 probes: a character table from before 2020, not "you accept Chinese".
@@ -15,8 +16,8 @@ from functools import cache
 from typing import Any
 
 from metastudio_conformance.strategies import near_misses
+from metastudio_conformance.twins import MATRIX, NOT_JUDGED
 
-MATRIX = "near_misses"
 ACCEPTED, REFUSED = "accepted", "refused"
 FEW, MANY = 4, 8  # items named when all were accepted; at most, when some were refused
 
@@ -70,7 +71,8 @@ def lines(matrices: dict[str, list[dict]] | None) -> dict[str, list[str]]:
     groups: dict[tuple[str, str], _Group] = {}
     rows = [row for row in (matrices or {}).get(MATRIX, []) if isinstance(row, dict)]
     for row in sorted(rows, key=_probe_order):  # workers and shards record in any order
-        if row.get("documented") == REFUSED and row.get("subject"):
+        judged = row.get("verdict") != NOT_JUDGED  # beside a twin refused too: neither
+        if row.get("documented") == REFUSED and row.get("subject") and judged:
             key = (str(row["subject"]), str(row.get("noun", "item")))
             groups.setdefault(key, _Group(*key)).add(row)
     found: dict[str, list[str]] = {}

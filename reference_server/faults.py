@@ -16,6 +16,7 @@ from http import HTTPStatus
 
 from jsonschema import Draft4Validator
 
+from . import lenient
 from .lifecycle import Outcome
 from .responses import Response, internal_error
 
@@ -89,6 +90,27 @@ REGISTRY: dict[str, Fault] = {f.name: f for f in (
           "DELETE finds the job by id in any project, so a project deletes others' jobs"),
     Fault("error-info-string", "RSP-03",
           "accepted command answers carry `error_info` as an empty string, not an object"),
+    *(Fault(f"json-{kind}-body-accepted", "VAL-01",
+            f"a command body that is JSON {example} answers 200 EXCUTE_SUCCESS, nothing run")
+      for kind, example in (("null", "null"), ("array", "array, e.g. []"),
+                            ("string", 'string, e.g. ""'), ("number", "number, e.g. 0"),
+                            ("boolean", "true or false"))),
+    Fault("bodiless-command-accepted", "VAL-01",
+          "a command without a body (nor Content-Type) answers 200 EXCUTE_SUCCESS"),
+    Fault("empty-body-accepted", "VAL-01",
+          "an empty command body declared application/json answers 200 EXCUTE_SUCCESS"),
+    Fault("unclosed-json-accepted", "VAL-01",
+          "a command body missing its final `}` is closed and executed"),
+    Fault("trailing-garbage-accepted", "VAL-01",
+          "bytes after the body's JSON value are ignored and the command executed"),
+    Fault("latin1-body-accepted", "VAL-01",
+          "a command body that is not UTF-8 is read as Latin-1 and executed"),
+    Fault("nested-body-unwrapped", "VAL-01",
+          "a command body inside nested arrays (10,000 deep too) is unwrapped and executed"),
+    Fault("command-list-unwrapped", "CMD-02",
+          "`command` given as a one-element list is unwrapped and executed"),
+    Fault("command-object-unwrapped", "CMD-02",
+          '`command` given as {"value": ...} is unwrapped and executed'),
     Fault("random-500", "ERR-02",
           "every 50th API request answers 500 with the error body (a counter, not random)"),
     Fault("random-slow", "RSP-05",
@@ -165,6 +187,13 @@ class Faults:
 
     def malformed_json(self) -> Response | None:
         return internal_error() if "500-on-malformed-json" in self else None
+
+    def lenient_body(self, raw: bytes, content_type: str | None) -> tuple[dict, bool] | None:
+        """A command body the strict reading refuses, read leniently (lenient.py)."""
+        return lenient.lenient_body(self.active, raw, content_type) if self.active else None
+
+    def unwrapped_command(self, body: dict) -> dict:
+        return lenient.unwrapped_command(self.active, body) if self.active else body
 
     def tolerates(self, err, body: dict) -> bool:
         """Whether a command-body validation error is let through (then answered 200)."""

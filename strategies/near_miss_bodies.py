@@ -1,8 +1,11 @@
 """Near misses in request bodies: each enumeration value misspelt, maxLength+1, and each
 field (the body itself too) in a neighbouring JSON type.
 
-One probe sets one value at one path of the operation's valid body, so a refusal can only
-be for that value. Never probed as invalid: an enumeration's `x-also-accepted` values,
+One probe sets one value at one path of the operation's valid body, and its twin
+(`Probe.twin_body`) sets a valid one there, so a refusal beside a twin carried out can
+only be for that value (conformance/twins.py). A wrong type wraps the twin's value
+(`command` the query command the initial state carries out), so a server that unwraps it
+would carry the probe out. Never probed as invalid: an enumeration's `x-also-accepted` values,
 JSON null in an optional field and fields only the SDK knows (near_misses.py says why).
 """
 
@@ -50,7 +53,7 @@ class _BodyBuilder:
         return [Probe(f"{self.method}:body:{label}", self.operation_id, REFUSED,
                       f"the body {json.dumps(value)} ({_spoken(label)}, not a JSON object)",
                       requirements.rule_broken([("body", (), "type")]), value,
-                      meaning=Meaning("the body", _spoken(label), "type"))
+                      twin_body=self.base, meaning=Meaning("the body", _spoken(label), "type"))
                 for label, value in wrong_types(schema, self.base)]
 
     def field(self, path: tuple[str, ...], schema: dict) -> list[Probe]:
@@ -60,12 +63,14 @@ class _BodyBuilder:
             return Probe(f"{self.method}:{dotted}:{label}", self.operation_id, REFUSED,
                          f"`{dotted}` = {sent} ({how})",
                          requirements.rule_broken([("body", path, kind)]),
-                         self._with(path, value), meaning=Meaning(f"`{dotted}`", item, kind))
+                         self._with(path, value),
+                         twin_body=self._with(path, self._sample(path, schema)),
+                         meaning=Meaning(f"`{dotted}`", item, kind))
 
         found = []
         for label, value, how in _value_misses(schema):
             found.append(probe(label, value, "value", how))
-        for label, value in wrong_types(schema, valid_value(schema)):
+        for label, value in wrong_types(schema, self._sample(path, schema)):
             found.append(probe(label, value, "type",
                                f"{_spoken(label)}, not {_a(schema.get('type'))}"))
         for label, value in _wrong_items(schema):
@@ -76,6 +81,13 @@ class _BodyBuilder:
             if not seed_unknown(member):
                 found += self.field((*path, name), member)
         return found
+
+    def _sample(self, path: tuple[str, ...], schema: dict) -> Any:
+        """The value the twin carries at `path` (for `command` the query command, which
+        the initial state carries out), else a valid one: a wrong type wraps it, so a
+        server that unwraps it would carry the probe out."""
+        return self.base[path[0]] if len(path) == 1 and path[0] in self.base else (
+            valid_value(schema))
 
     def _with(self, path: tuple[str, ...], value: Any) -> dict:
         """The base body with `value` at `path`, and only what leads there beside it."""
@@ -146,7 +158,8 @@ def wrong_types(schema: dict, sample: Any) -> list[tuple[str, Any]]:
     """Values of a neighbouring JSON type, built from a valid one (null excluded)."""
     kind = schema.get("type")
     if kind == "string":
-        return [("as-number", 1), ("as-boolean", True), ("as-list", [sample])]
+        return [("as-number", 1), ("as-boolean", True), ("as-list", [sample]),
+                ("as-object", {"value": sample})]
     if kind == "object":
         return [("as-list", [sample]), ("as-string", json.dumps(sample))]
     if kind == "array":
@@ -157,7 +170,7 @@ def wrong_types(schema: dict, sample: Any) -> list[tuple[str, Any]]:
 
 
 def _spoken(label: str) -> str:
-    return label.replace("as-", "a ").replace("-", " ")
+    return _a(label.removeprefix("as-").replace("-", " "))
 
 
 def _type_item(label: str) -> str:

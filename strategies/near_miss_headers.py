@@ -122,8 +122,9 @@ class _HeaderBuilder:
         return Probe(f"{self.method}:{self.name}:{label}", self.operation_id, kind,
                      f"{self.name} {value!r} ({why})",
                      self.rule if kind == REFUSED else None, self.body,
-                     {self.name: value.encode("utf-8")},
-                     Meaning(self.name, unicode_blocks.label(ord(added)), "block"))
+                     {self.name: value.encode("utf-8")}, twin_body=self.body,
+                     twin_headers={self.name: self.plain.encode("utf-8")},
+                     meaning=Meaning(self.name, unicode_blocks.label(ord(added)), "block"))
 
     def _positions(self) -> list[Probe]:
         """One ideograph at the start, in the middle, at the end of a valid value."""

@@ -40,6 +40,9 @@ class Probe:
     requirement: str | None = None  # the rule a REFUSED probe tests
     body: Any = None  # the JSON body (None: no body)
     headers: dict[str, bytes] | None = None  # sent as UTF-8, as a client must
+    # its valid twin, the request it differs from in the one varied part (twins.py)
+    twin_body: Any = None
+    twin_headers: dict[str, bytes] | None = None
     meaning: Meaning | None = None  # for the evidence grouped by meaning
 
 

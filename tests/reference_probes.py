@@ -94,6 +94,40 @@ def _empty_command(a):
                   data=b"").status_code
 
 
+TWIN = b'{"command": "GET_MULTIPART_UPLOADED"}'  # carried out in WAIT_FILE_UPLOAD
+
+
+def _framed(data, content_type="application/json"):
+    """A probe posting `data` as the command body: (status, commond_result)."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    return lambda a: _result(a.call(
+        "POST", a.jobs(suffix=f"/{a.seed('WAIT_FILE_UPLOAD')}/command"), data=data,
+        headers=headers))
+
+
+def _wrapped(command):
+    return lambda a: _result(a.command(a.seed("WAIT_FILE_UPLOAD"), {"command": command}))
+
+
+REFUSED, RUN = (400, None), (200, "EXCUTE_SUCCESS")
+FRAMING = {  # fault -> the body it accepts (framing and type confusions)
+    "json-null-body-accepted": _framed(b"null"),
+    "json-array-body-accepted": _framed(b"[]"),
+    "json-string-body-accepted": _framed(b'""'),
+    "json-number-body-accepted": _framed(b"0"),
+    "json-boolean-body-accepted": _framed(b"true"),
+    "bodiless-command-accepted": _framed(b"", None),
+    "empty-body-accepted": _framed(b""),
+    "unclosed-json-accepted": _framed(TWIN[:-1]),
+    "trailing-garbage-accepted": _framed(TWIN + b"x"),
+    "latin1-body-accepted": _framed(b'{"command": "GET_MULTIPART_UPLOADED", '
+                                    b'"comment_data": {"comment_title": "caf\xe9"}}'),
+    "nested-body-unwrapped": _framed(b"[" * 10_000 + TWIN + b"]" * 10_000),
+    "command-list-unwrapped": _wrapped(["GET_MULTIPART_UPLOADED"]),
+    "command-object-unwrapped": _wrapped({"value": "GET_MULTIPART_UPLOADED"}),
+}
+
+
 def _delete_leaves_others(a):
     project = uuid.uuid4().hex  # its own project: "the oldest other job" is the first one
     first, second = a.seed("JOB_SUCCESS", project), a.seed("JOB_SUCCESS", project)
@@ -234,6 +268,7 @@ PROBES = {
     "error-info-string": (lambda a: _parts(a).get("error_info"), None, ""),
     "random-500": (_every_50th_fails, [], ["MSS.00000004"]),
     "random-slow": (_every_20th_is_slow, 0, 1),
+    **{fault: (probe, REFUSED, RUN) for fault, probe in FRAMING.items()},
 }
 
 RAISED_JSON = ("raised", "JSONDecodeError")
@@ -257,6 +292,16 @@ OVERLAPS = {
     ("error-with-status-200", "unknown-command-accepted"): (200, None),
     ("unknown-command-accepted", "error-with-status-200"): (200, False),
     ("500-on-malformed-json", "500-on-empty-body"): 500,
+    # a body the strict reading cannot parse answers 500 there, before any leniency
+    **{("500-on-malformed-json", fault): (500, None) for fault in (
+        "unclosed-json-accepted", "trailing-garbage-accepted", "nested-body-unwrapped",
+        "bodiless-command-accepted", "empty-body-accepted")},
+    # an ill-typed `command` is the invalid part: answered 200 with the error body there
+    **{("error-with-status-200", fault): (200, None) for fault in (
+        "command-list-unwrapped", "command-object-unwrapped")},
+    **{("500-on-empty-body", fault): (500, None) for fault in (
+        "bodiless-command-accepted", "empty-body-accepted")},
+    ("bodiless-command-accepted", "500-on-empty-body"): 200,  # its probe has no Content-Type
     ("delete-keeps-job", "delete-refused-in-job-finish"): (200, 200),
     ("delete-keeps-job", "second-delete-succeeds"): (200, 200),
     ("auth-not-enforced", "bad-signature-accepted"): (200, 200),

@@ -59,7 +59,7 @@ def test_values_and_types_each_get_their_line_under_their_rule():
 def test_everything_accepted_says_so():
     lines = probe_groups.lines({"near_misses": _rows(lambda p: True)})
     assert lines["CMD-07"][0] == ("`command_message`: accepted: every type probed (a number, "
-                                  "a boolean, a list); refused: none")
+                                  "a boolean, a list, an object); refused: none")
     assert lines["CMD-02"][0] == "`command`: accepted: every value probed (41); refused: none"
     assert lines["HDR-02"] == ["X-App-UserId: accepted: every block probed (7); refused: none"]
 
@@ -98,3 +98,15 @@ def test_the_line_is_the_same_whatever_order_the_rows_came_in():
     rows = _rows(lambda p: p.id.endswith(("U+30000-first-of-range", "U+323AF-last-of-range")))
     assert probe_groups.lines({"near_misses": rows[::-1]}) == probe_groups.lines(
         {"near_misses": rows})
+
+
+def test_a_probe_not_judged_counts_neither_way():
+    """Its valid twin was refused too (twins.py): its refusal proves nothing."""
+    rows = [{**row, "verdict": "not judged"} if row["probe"].endswith("U+4E00-at-start")
+            else row for row in _rows(lambda p: p.id.endswith("U+30000-first-of-range"))]
+    only = [row for row in rows if row["subject"] == "X-App-UserId"
+            and row["item"].startswith(("CJK Unified Ideographs (", "CJK Extension G"))
+            and row["probe"].endswith(("U+4E00-at-start", "U+30000-first-of-range"))]
+    assert probe_groups.lines({"near_misses": only}) == {"HDR-02": [
+        "X-App-UserId: accepted: every block probed (CJK Extension G (Unicode 13.0)); "
+        "refused: none"]}

@@ -34,7 +34,8 @@ def test_results_file_describes_the_run_without_secrets(default_run):
     assert results["target"]["url"] is None  # the bundled reference server
     assert results["target"]["auth"] == "aksk"
     for row in results["requirements"]:
-        assert set(row) == {"id", "title", "source", "quote", "kind", "status", "evidence"}
+        assert set(row) == {"id", "title", "source", "quote", "kind", "status", "evidence",
+                            "coverage"}
 
 
 def test_results_file_follows_its_documented_schema(default_run):

@@ -4,25 +4,34 @@ The probes come from the spec (`strategies/near_misses.py`): each enumeration va
 misspelt once, each field in a neighbouring JSON type, `X-App-UserId` with one Chinese
 character at the start, in the middle, at the end and at the edges of the spec's
 excluded ranges. A probe the documents rule out must be refused and leave the job as it
-was; what only the spec's pattern rules out, and the characters just outside it, are
+was, beside its valid twin sent first and carried out (conformance/twins.py: beside a
+twin refused, a refusal is not judged); `command` of the wrong type wraps a command the
+state carries out, the query command and, in the state where an NA tenant's is carried
+out, an NA-only one. What only the spec's pattern rules out, and the characters just outside it, are
 noted in the `near_misses` matrix of results.json, never failed (docs/silent-points.md
 #16: beyond "no Chinese characters" the server chooses).
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import json
 
 import pytest
 
 from metastudio_conformance import contract, expect, probe_groups, requirements, rules
+from metastudio_conformance.answers import Answer
+from metastudio_conformance.outcomes import not_covered
 from metastudio_conformance.strategies import near_misses
-from metastudio_conformance.strategies.near_misses import CONTROL, OBSERVED, REFUSED
+from metastudio_conformance.strategies.near_misses import CONTROL, OBSERVED, REFUSED, SAMPLE_TEXT
+from metastudio_conformance.twins import MATRIX, SharedJob, observed, refusal_judged, twin_cells
 
 START = contract.initial_state()
-MATRIX = probe_groups.MATRIX
 PROBES = near_misses.probes()
 PROBES_PER_JOB = 10  # a refused probe leaves its job as it was: the next one may use it
+TWIN = "the same request with a valid value, sent first on the same job"
+DELETE_TWIN = "the same DELETE with a plain value, once on a job of its own in the same state"
+WRAPPERS = {"as-list": lambda command: [command], "as-object": lambda command: {"value": command}}
+_A = {"na": "an NA", "standard": "a standard"}
 
 
 def _params(kind: str):
@@ -32,34 +41,16 @@ def _params(kind: str):
             yield pytest.param(probe, id=probe.id, marks=pytest.mark.requirement(*claims))
 
 
-class SharedJob:
-    """One job in the initial state for several probes, kept only while Show confirms
-    that every probe left it as it was."""
-
-    def __init__(self, jobs) -> None:
-        self.jobs, self.job_id, self.uses, self.tracked = jobs, None, 0, False
-
-    @contextmanager
-    def use(self):
-        """The shared job; dropped if the body raises (a probe that changed it fails)."""
-        if self._stale() or self.uses >= PROBES_PER_JOB:
-            self.job_id, self.uses = self.jobs.in_state(START), 0
-            self.tracked = self.job_id in self.jobs.created
-        self.uses += 1
-        try:
-            yield self.job_id
-        except BaseException:
-            self.job_id = None
-            raise
-
-    def _stale(self) -> bool:
-        """None yet, or deleted since to respect max_live_jobs (no longer tracked)."""
-        return self.job_id is None or (self.tracked and self.job_id not in self.jobs.created)
+@pytest.fixture(scope="module")
+def shared_job(jobs) -> SharedJob:
+    return SharedJob(jobs, START, PROBES_PER_JOB)
 
 
 @pytest.fixture(scope="module")
-def shared_job(jobs) -> SharedJob:
-    return SharedJob(jobs)
+def delete_twins() -> dict[tuple, Answer]:
+    """Per DELETE twin, its answer on a job of its own in the initial state: carried out,
+    it deletes its job, so it cannot go first on the probe's."""
+    return {}
 
 
 def _send(api, probe, job_id: str, varied: bool = True):
@@ -69,22 +60,79 @@ def _send(api, probe, job_id: str, varied: bool = True):
 
 def _row(probe, answer, documented: str) -> dict:
     """The probe's matrix row; its meaning groups the evidence (probe_groups.py)."""
-    result = answer.field("commond_result")
     meaning = vars(probe.meaning) if probe.meaning else {}
     return {"probe": probe.id, "operation": probe.operation, "sent": probe.what,
-            "observed": f"{answer.status} {result}" if result else str(answer.status),
-            "documented": documented, "requirement": probe.requirement, **meaning,
+            "observed": observed(answer), "documented": documented,
+            "requirement": probe.requirement, **meaning,
             "outcome": probe_groups.outcome(requirements.is_refusal(answer))}
 
 
+def _delete_twin(api, probe, jobs, shared_job, delete_twins) -> tuple[Answer, str] | None:
+    """A DELETE probe's valid twin, once per run on a job of its own (never the probes'
+    shared one, which the pool may offer: Show proved it untouched); None for a command
+    probe, whose twin goes first on the probe's own job."""
+    if probe.operation != contract.DELETE_OPERATION:
+        return None
+    key = repr(probe.twin_headers)
+    if key not in delete_twins:
+        job_id = jobs.in_state(START)
+        if job_id == shared_job.job_id:  # now lent to us: the next one is another
+            job_id = jobs.in_state(START)
+        delete_twins[key] = expect.answer(api.call(probe.operation, job_id,
+                                                   headers=probe.twin_headers))
+    return delete_twins[key], DELETE_TWIN
+
+
 @pytest.mark.parametrize("probe", _params(REFUSED))
-def test_near_miss_is_refused(probe, api, shared_job):
+def test_near_miss_is_refused(probe, api, jobs, shared_job, delete_twins):
+    deleted = _delete_twin(api, probe, jobs, shared_job, delete_twins)
     with shared_job.use() as job_id:
+        twin, how = deleted or (expect.answer(api.call(
+            probe.operation, job_id, body=probe.twin_body, headers=probe.twin_headers)), TWIN)
         response = _send(api, probe, job_id)
+        answer = expect.answer(response)
+        row = {**_row(probe, answer, "refused"), **twin_cells(twin, how)}
+        refusal_judged(api, row, answer, twin, probe.what)
         unit = requirements.unit(probe.requirement)  # refused, and the job left as it was
-        expect.noted(api, MATRIX, _row(probe, expect.answer(response), "refused"), unit,
-                     probe.what, response)
+        expect.noted(api, MATRIX, row, unit, probe.what, response)
         expect.unchanged(api, unit, job_id, START)
+
+
+def _na_command_keeping_state(model) -> tuple[str, str]:
+    """An NA-only command the model carries out without moving the job, and its state."""
+    for transition in model.transitions:
+        if transition.na_only and transition.target is None and transition.requires is None:
+            return transition.command, transition.sources[0]
+    not_covered("the lifecycle model has no NA-only command that keeps the job's state")
+
+
+@pytest.mark.requirement("CMD-02", "ERR-01")
+@pytest.mark.parametrize("tenant", ["na", "standard"])
+@pytest.mark.parametrize("wrapper", list(WRAPPERS))
+def test_wrapped_na_command_is_refused(wrapper, tenant, api, jobs, na_api, na_jobs,
+                                       lifecycle_model, settings):
+    """An NA-only command wrapped in a list or an object, in a state where the NA
+    tenant's plain command is carried out (its twin, sent first): refused. For a standard
+    tenant the plain command is refused too (CMD-06), so only an acceptance is judged."""
+    if tenant == "standard" and settings.tenant == "na":
+        not_covered("the run's own tenant is NA: no standard tenant here")
+    command, state = _na_command_keeping_state(lifecycle_model)
+    client, factory = (na_api, na_jobs) if tenant == "na" else (api, jobs)
+    job_id = factory.in_state(state)
+    # with comment_data, which a server may require of CONFIRM_ANSWER ("User reply.")
+    reply = {"comment_data": {"comment_title": SAMPLE_TEXT}}
+    twin = expect.answer(client.command(job_id, {"command": command, **reply}))
+    what = f"`command` = {json.dumps(WRAPPERS[wrapper](command))} for {_A[tenant]} tenant"
+    response = client.command(job_id, {"command": WRAPPERS[wrapper](command), **reply})
+    answer = expect.answer(response)
+    row = {"probe": f"POST:command:{command}:{wrapper}:{tenant}", "operation":
+           contract.COMMAND_OPERATION, "sent": what, "observed": observed(answer),
+           "documented": "refused", "requirement": "CMD-02",
+           **twin_cells(twin, f"{command} plain, sent first on the same job in {state}")}
+    refusal_judged(api, row, answer, twin, what)
+    expect.noted(api, MATRIX, row, rules.command_documented, what, response)
+    expect.that(api, rules.error_body, response)
+    expect.unchanged(client, rules.command_documented, job_id, state)
 
 
 @pytest.mark.parametrize("probe", _params(OBSERVED))
