@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from metastudio_conformance import auth, contract, evidence, rules
+from metastudio_conformance import auth, contract, evidence, placeholders, rules
 from metastudio_conformance.answers import Answer, json_body
 from metastudio_conformance.outcomes import RunAborted, SuiteError, Violation
 
@@ -119,6 +119,8 @@ class ApiClient:
         job_id = answer.get("job_id") if isinstance(answer, dict) else None
         if response.status_code != 201 or not isinstance(job_id, str):
             raise SeedError(f"seeding a job in {state} answered {response.status_code}")
+        placeholders.check_created(f"the control interface's seed of a job in {state}",
+                                   {"job_id": job_id})
         return job_id
 
     def request(

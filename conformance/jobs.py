@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 
 from metastudio_conformance import cleanup as leftovers
-from metastudio_conformance import contract, inventory, requirements
+from metastudio_conformance import contract, inventory, placeholders, requirements
 from metastudio_conformance.answers import json_body
 from metastudio_conformance.client import ApiClient, SeedError
 from metastudio_conformance.outcomes import disabled, not_covered
@@ -100,7 +100,8 @@ class JobFactory:
         return self.create()["job_id"]
 
     def create(self, **fields) -> dict:
-        """A job made by the real Create operation; its answer (job id, upload URLs).
+        """A job made by the real Create operation; its answer (job id, upload URLs),
+        whose job id and upload URLs are real ones (`placeholders`: else a setup error).
 
         Its name, batch_name and tags carry the run id, so `cleanup --run-id` finds it."""
         self._check_writes()
@@ -114,6 +115,7 @@ class JobFactory:
         ):
             raise SeedError(f"Create answered {response.status_code} "
                             f"{response.headers.get('Content-Type', '')}: {response.text[:200]}")
+        placeholders.check_created("Create", answer)
         self._track(answer["job_id"], "create")
         return answer
 

@@ -217,7 +217,7 @@ def merge(shards: list[tuple[Path, dict]], out: Path,
         requests_per_requirement=requests_per_requirement(tally.recorder.tests),
         first_failure=tally.first_failure, aborted=tally.abort_reason, stopped=tally.stopped,
         reporting_error=tally.reporting_error,
-        requirements=list(Recorder(tally.recorder.tests).summary().values()),
+        requirements=list(Recorder(tally.recorder.tests).summary(tally.matrices).values()),
         tests=tally.recorder.tests, matrices=tally.matrices)
     return merged
 

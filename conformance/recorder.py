@@ -21,7 +21,14 @@ from typing import Any
 import requests
 from hypothesis.errors import Flaky
 
-from metastudio_conformance import checks, contract, coverage, printable, requirements
+from metastudio_conformance import (
+    checks,
+    contract,
+    coverage,
+    printable,
+    probe_groups,
+    requirements,
+)
 from metastudio_conformance.outcomes import AMBIENT, RunAborted, SuiteError, skip_status
 from metastudio_conformance.status import FAILING, FINDINGS, UNTESTED, Placeholder, Status
 
@@ -80,8 +87,10 @@ class Recorder:
         self.tests.append(_test_record(nodeid, marks, report, found, seconds, requests_sent))
         return found
 
-    def summary(self) -> dict[str, dict[str, Any]]:
-        rows = {}
+    def summary(self, matrices: dict[str, list[dict]] | None = None) -> dict[str, dict[str, Any]]:
+        """One row per requirement. A failure of near-miss probes (`matrices`) opens its
+        evidence with what the target accepted, one line per subject (`grouped`)."""
+        rows, grouped = {}, probe_groups.lines(matrices)
         domains = coverage.of_requirements(self.tests)
         for rid, requirement in requirements.REQUIREMENTS.items():
             outcomes = self.outcomes.get(rid, [])
@@ -92,10 +101,14 @@ class Recorder:
                 status = Status.worst(o[0] for o in outcomes)
                 evidence = _evidence([o for o in outcomes if o[0] == status])
                 status = coverage.status_of(status, tried)
+            lines = grouped.get(rid, []) if status == Status.FAIL else []
+            if lines:
+                evidence = "\n".join(lines) + "\n\n" + evidence
             rows[rid] = {"id": rid, "title": requirement.title, "source": requirement.source,
                          "quote": requirement.quote, "kind": requirement.kind,
                          "status": status, "evidence": evidence[:4000],
-                         "coverage": (tried or coverage.Coverage()).as_json()}
+                         "coverage": (tried or coverage.Coverage()).as_json(),
+                         **({"grouped": lines} if lines else {})}
         return rows
 
 

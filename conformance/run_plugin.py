@@ -172,7 +172,7 @@ class ConformancePlugin:
         self.context.test_requests = self.context.requests_sent  # what follows is cleanup
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        rows = self.context.recorder.summary()
+        rows = self.context.recorder.summary(self.context.matrices)
         shown = [row for row in rows.values()
                  if row["status"] in FINDINGS]
         if shown:

@@ -77,7 +77,7 @@ def open_run(settings: Settings, selection: str | None = None) -> Iterator[Run]:
             yield run
         finally:
             context.cleanup()  # also after Ctrl-C or a crash: delete what the run created
-            run.rows = context.recorder.summary()
+            run.rows = context.recorder.summary(context.matrices)
             recorder.write(report_dir / "results.json", run.rows, context)
             write_reports(report_dir)
             run.redactor.scrub_tree(report_dir)

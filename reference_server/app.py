@@ -269,7 +269,7 @@ class App:
                 text = _latin1_to_utf8(value, errors="strict")
             except UnicodeDecodeError:
                 return error(400, INVALID_PARAMETER, f"Invalid parameter: {name} is not UTF-8")
-            if not pattern.search(text):
+            if not pattern.search(faults.header_checked(name, text)):
                 return error(400, INVALID_PARAMETER,
                              f"Invalid parameter: {name} does not match {pattern.pattern}")
             if (refused := self.variants.header_refusal(name, text)):

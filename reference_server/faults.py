@@ -44,6 +44,9 @@ REGISTRY: dict[str, Fault] = {f.name: f for f in (
     Fault("no-request-id", "HDR-01", "no response carries an X-Request-Id header"),
     Fault("chinese-user-id-accepted", "HDR-02",
           "an X-App-UserId with Chinese characters is accepted"),
+    Fault("cjk-extensions-g-h-accepted", "HDR-02",
+          "an X-App-UserId with Chinese characters is refused, except those of CJK Extensions "
+          "G and H (Unicode 13 and 15): a character table from before 2020"),
     Fault("error-without-msg", "ERR-01", "error bodies carry no `error_msg`"),
     Fault("500-on-malformed-json", "ERR-02", "a malformed JSON body answers 500"),
     Fault("delete-in-training", "DEL-02", "DELETE also succeeds while the job is TRAINING"),
@@ -115,6 +118,8 @@ REGISTRY: dict[str, Fault] = {f.name: f for f in (
 )}
 
 FAIL_EVERY, SLOW_EVERY = 50, 20
+# CJK Unified Ideographs Extensions G (U+30000..U+3134F) and H (U+31350..U+323AF)
+EXTENSIONS_G_H = re.compile("[\U00030000-\U000323AF]")
 
 
 class UnknownFault(ValueError):
@@ -170,6 +175,12 @@ class Faults:
 
     def enforce_header_pattern(self, header: str) -> bool:
         return not ("chinese-user-id-accepted" in self and header.lower() == "x-app-userid")
+
+    def header_checked(self, header: str, text: str) -> str:
+        """The part of a header's value its documented pattern is checked on."""
+        if "cjk-extensions-g-h-accepted" in self and header.lower() == "x-app-userid":
+            return EXTENSIONS_G_H.sub("", text)
+        return text
 
     def empty_command_body(self) -> Response | None:
         return internal_error() if "500-on-empty-body" in self else None

@@ -70,7 +70,8 @@ def _summary(job: Job, extra: dict | None = None) -> dict:
 
 def create(app, call: Call) -> Response:
     body = call.body
-    job = Job(project_id=call.project_id, name=body["name"], state=app.contract.initial_state,
+    job = Job(project_id=call.project_id, job_id=app.variants.new_job_id(), name=body["name"],
+              state=app.contract.initial_state,
               batch_name=body.get("batch_name"), tags=list(body.get("tags", [])),
               contact=body.get("contact"), model_version=body.get("model_version"),
               command_message=body.get("command_message"),
@@ -190,7 +191,8 @@ def command(app, call: Call) -> Response:
 
 def seed_job(app, call: Call) -> Response:
     state = call.body["state"]
-    job = Job(project_id=call.project_id, name=f"seeded-{state.lower()}", state=state)
+    job = Job(project_id=call.project_id, job_id=app.variants.new_job_id(),
+              name=f"seeded-{state.lower()}", state=state)
     if state == app.contract.initial_state and app.variants.seeds_uploaded_part():
         # its one part is uploaded but not confirmed, so the documented workflow continues
         job.parts[1] = _md5(SEEDED_PART)

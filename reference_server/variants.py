@@ -78,6 +78,8 @@ REGISTRY: dict[str, Variant] = {v.name: v for v in (
     Variant("require-json-content-type", "a body without Content-Type application/json is "
             "refused with 400 MSS.10000002"),
     Variant("short-app-user-id", "an X-App-UserId longer than 16 characters is refused with 400"),
+    Variant("uuid-job-ids", "job ids are dashed UUIDs (36 characters), not 32 lower-case hex "
+            "like the docs' example"),
     Variant("sdk-commands", "the SDK's later command and command_message values (the spec's "
             "x-also-accepted) are valid; commands without a transition are refused as not "
             "allowed now"),
@@ -224,6 +226,10 @@ class Variants:
             if name in self:
                 rules = tuple(edit(r, states) if matches(r) else r for r in rules)
         return rules
+
+    def new_job_id(self) -> str:
+        """A fresh job id: 32 lower-case hex like the docs' example, or a dashed UUID."""
+        return str(uuid.uuid4()) if "uuid-job-ids" in self else uuid.uuid4().hex
 
     def seeds_uploaded_part(self) -> bool:
         return "no-seeded-parts" not in self

@@ -18,6 +18,7 @@ from metastudio_conformance import requirements
 from metastudio_conformance.strategies.near_miss_probe import (
     REFUSED,
     SAMPLE_TEXT,
+    Meaning,
     Probe,
     base_body,
     body_schema,
@@ -52,17 +53,19 @@ class _BodyBuilder:
         return [Probe(f"{self.method}:body:{label}", self.operation_id, REFUSED,
                       f"the body {json.dumps(value)} ({_spoken(label)}, not a JSON object)",
                       requirements.rule_broken([("body", (), "type")]), value,
-                      twin_body=self.base)
+                      twin_body=self.base, meaning=Meaning("the body", _spoken(label), "type"))
                 for label, value in wrong_types(schema, self.base)]
 
     def field(self, path: tuple[str, ...], schema: dict) -> list[Probe]:
         def probe(label: str, value: Any, kind: str, how: str) -> Probe:
-            dotted = ".".join(path)
+            dotted, sent = ".".join(path), json.dumps(value, ensure_ascii=False)
+            item = sent if kind == "value" else _type_item(label)
             return Probe(f"{self.method}:{dotted}:{label}", self.operation_id, REFUSED,
-                         f"`{dotted}` = {json.dumps(value, ensure_ascii=False)} ({how})",
+                         f"`{dotted}` = {sent} ({how})",
                          requirements.rule_broken([("body", path, kind)]),
                          self._with(path, value),
-                         twin_body=self._with(path, self._sample(path, schema)))
+                         twin_body=self._with(path, self._sample(path, schema)),
+                         meaning=Meaning(f"`{dotted}`", item, kind))
 
         found = []
         for label, value, how in _value_misses(schema):
@@ -168,6 +171,14 @@ def wrong_types(schema: dict, sample: Any) -> list[tuple[str, Any]]:
 
 def _spoken(label: str) -> str:
     return _a(label.removeprefix("as-").replace("-", " "))
+
+
+def _type_item(label: str) -> str:
+    """A wrong-type probe's item for grouped evidence: 'a number', or 'a list whose
+    second item is a number'."""
+    if label.startswith("item-"):
+        return f"a list whose second item is {_spoken(label.removeprefix('item-'))}"
+    return _spoken(label)
 
 
 def _a(word: str | None) -> str:

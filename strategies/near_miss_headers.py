@@ -10,22 +10,22 @@ against it: a range the spec gains is probed, and a pattern read wrongly gives n
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 from metastudio_conformance import requirements
+from metastudio_conformance.strategies import unicode_blocks
 from metastudio_conformance.strategies.near_miss_probe import (
     CONTROL,
     OBSERVED,
     REFUSED,
     SAMPLE_TEXT,
+    Meaning,
     Probe,
     base_body,
     body_schema,
     under_test,
 )
-
-IDEOGRAPH_NAMES = ("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH")
+from metastudio_conformance.strategies.unicode_blocks import IDEOGRAPH_NAMES  # noqa: F401
 
 _NEGATED_CLASS = re.compile(r"\^\[\^(?P<body>.+)\]\*\$", re.DOTALL)
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2})|(.))",
@@ -91,12 +91,13 @@ def header_probes(spec: dict) -> list[Probe]:
 
 
 def is_ideograph(point: int) -> bool:
-    """A Chinese character beyond doubt: a CJK unified or compatibility ideograph."""
-    return unicodedata.name(chr(point), "").startswith(IDEOGRAPH_NAMES)
+    """A Chinese character beyond doubt: a CJK unified or compatibility ideograph, by the
+    block table, so the same on every Python (3.11's Unicode 14 lacks Extension H)."""
+    return unicode_blocks.is_ideograph(point)
 
 
 def _describe(point: int) -> str:
-    return f"U+{point:04X} {unicodedata.name(chr(point), 'unassigned')}"
+    return f"U+{point:04X} {unicode_blocks.character_name(point)}"
 
 
 class _HeaderBuilder:
@@ -117,11 +118,13 @@ class _HeaderBuilder:
         return list(found.values())
 
     def _probe(self, label: str, kind: str, value: str, why: str) -> Probe:
+        added = next(c for c in value if c not in self.plain)  # the one varied character
         return Probe(f"{self.method}:{self.name}:{label}", self.operation_id, kind,
                      f"{self.name} {value!r} ({why})",
                      self.rule if kind == REFUSED else None, self.body,
                      {self.name: value.encode("utf-8")}, twin_body=self.body,
-                     twin_headers={self.name: self.plain.encode("utf-8")})
+                     twin_headers={self.name: self.plain.encode("utf-8")},
+                     meaning=Meaning(self.name, unicode_blocks.label(ord(added)), "block"))
 
     def _positions(self) -> list[Probe]:
         """One ideograph at the start, in the middle, at the end of a valid value."""

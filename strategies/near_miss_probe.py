@@ -21,6 +21,16 @@ QUERY_COMMAND = "GET_MULTIPART_UPLOADED"
 SAMPLE_TEXT = "conformance"  # a valid string where the spec gives no example
 
 
+@dataclass(frozen=True)
+class Meaning:
+    """What a probe varies, to group the evidence of several: the subject (a header, a
+    field), the item it tried (a Unicode block, a value, a type) and what items are."""
+
+    subject: str  # "X-App-UserId", "`command`"
+    item: str  # "CJK Extension G (Unicode 13.0)", '"SUBMITVERIFYINg"', "a number"
+    noun: str  # "block", "value" or "type"
+
+
 @dataclass(frozen=True, eq=False)
 class Probe:
     id: str  # readable and unique: the pytest id
@@ -33,6 +43,7 @@ class Probe:
     # its valid twin, the request it differs from in the one varied part (twins.py)
     twin_body: Any = None
     twin_headers: dict[str, bytes] | None = None
+    meaning: Meaning | None = None  # for the evidence grouped by meaning
 
 
 # The spec, walked.

@@ -207,6 +207,13 @@ def _every_20th_is_slow(a):
     return sum(seconds >= 2.5 for _, seconds, _ in burst(a, 20))
 
 
+def _user_ids_by_block(a):
+    """Show's status with an X-App-UserId carrying U+4E00, U+30000 (Ext G), U+323AF (Ext H)."""
+    job = a.seed("TRAINING")
+    return tuple(a.show(job, headers={"X-App-UserId": f"u{chr(p)}".encode()}).status_code
+                 for p in (0x4E00, 0x30000, 0x323AF))
+
+
 PROBES = {
     "missing-command-accepted": (lambda a: _result(a.command(a.seed("WAIT_FILE_UPLOAD"), {})),
                                  (400, None), (200, "EXCUTE_SUCCESS")),
@@ -224,6 +231,7 @@ PROBES = {
     "chinese-user-id-accepted": (
         lambda a: a.show(a.seed("TRAINING"), headers={"X-App-UserId": CHINESE}).status_code,
         400, 200),
+    "cjk-extensions-g-h-accepted": (_user_ids_by_block, (400, 400, 400), (400, 200, 200)),
     "error-without-msg": (lambda a: sorted(a.call("GET", "/nope").json()),
                           ["error_code", "error_msg"], ["error_code"]),
     "500-on-malformed-json": (
@@ -297,6 +305,7 @@ OVERLAPS = {
     ("delete-keeps-job", "delete-refused-in-job-finish"): (200, 200),
     ("delete-keeps-job", "second-delete-succeeds"): (200, 200),
     ("auth-not-enforced", "bad-signature-accepted"): (200, 200),
+    ("chinese-user-id-accepted", "cjk-extensions-g-h-accepted"): (200, 200, 200),
     ("error-info-string", "command-result-typo-fixed"): ["commond_result", "error_info",
                                                          "multipart_data"],
     ("error-info-string", "commond-result-missing"): ["commond_result", "error_info"],

@@ -151,9 +151,11 @@ def test_kinds_of_header_probes():
                                                                        CONTROL)}
     # The bundled spec (7 excluded ranges), per operation: 3 positions and 9 more
     # ideographs (range edges, or the last ideograph before an unassigned edge, less U+4E00
-    # that "at-end" sends), 5 edges only the spec excludes (punctuation, unassigned), 12
-    # characters just outside.
-    assert [len(kinds[k]) for k in (REFUSED, OBSERVED, CONTROL)] == [24, 10, 24]
+    # that "at-end" sends), 4 edges only the spec excludes (punctuation, unassigned), 12
+    # characters just outside. The same on every Python: U+323AF (Extension H, Unicode
+    # 15) is an ideograph by the block table, though 3.11's unicodedata (14.0) lacks it.
+    assert [len(kinds[k]) for k in (REFUSED, OBSERVED, CONTROL)] == [24, 8, 24]
+    assert "POST:X-App-UserId:U+323AF-last-of-range" in {p.id for p in kinds[REFUSED]}
 
 
 # (b) and (c): the CLI against the reference server.
@@ -229,3 +231,31 @@ def test_a_chinese_check_that_stops_early_is_caught(tmp_path, server_factory, mo
                if t["status"] == "fail"}
     assert failing == {"POST:X-App-UserId:U+9FFF-last-of-range",
                        "DELETE:X-App-UserId:U+9FFF-last-of-range"}
+
+
+HDR_02_PROBES = ["-k", "test_near_miss_is_refused and X-App-UserId"]
+
+
+@pytest.mark.faults
+def test_newest_blocks_accepted_are_said_in_one_line(tmp_path, server_factory):
+    """A server whose character table predates Unicode 13 fails HDR-02 on two probes per
+    operation; the evidence says which blocks it accepted, in one line, before the
+    exchanges: on the console, in results.json and in the conformance report."""
+    server = server_factory("--fault", "cjk-extensions-g-h-accepted")
+    result = run_cli([*server.run_args(), "--seed", "1", *HDR_02_PROBES],
+                     tmp_path / "reports", env=server.env())
+    assert result.code == 1, result.stderr[-2000:]
+    assert result.failed() == {"HDR-02"}, result.failed()
+    line = ("X-App-UserId: accepted: CJK Extension G (Unicode 13.0), CJK Extension H "
+            "(Unicode 15.0); refused: every other block probed")
+    row = next(r for r in result.results["requirements"] if r["id"] == "HDR-02")
+    assert row["grouped"] == [line]
+    assert row["evidence"].startswith(line + "\n")
+    console = result.stdout
+    assert console.index(line) < console.index("Failing exchange")
+    assert console.count(line) == 1
+    assert line in (result.report_dir / "conformance.md").read_text(encoding="utf-8")
+    failing = {t["id"].split("[")[1].rstrip("]") for t in _near_miss_records(result)
+               if t["status"] == "fail"}
+    assert failing == {f"{method}:X-App-UserId:U+{point}" for method in ("POST", "DELETE")
+                       for point in ("30000-first-of-range", "323AF-last-of-range")}

@@ -615,6 +615,17 @@ def test_short_app_user_id_refuses_long_ids():
         assert other.state(job) == "JOB_FINISH"
 
 
+def test_uuid_job_ids_are_dashed_and_serve_every_operation():
+    with serving() as sound, serving("uuid-job-ids") as other:
+        assert len(sound.seed("JOB_FINISH")) == 32 and len(_created(sound)) == 32
+        for job in (other.seed("JOB_FINISH"), _created(other)):
+            assert len(job) == 36 and job.count("-") == 4, job
+            assert other.show(job).status_code == 200
+        assert _result(other.command(job, {"command": "GET_MULTIPART_UPLOADED"})) == \
+            "EXCUTE_SUCCESS"
+        assert other.delete(job).status_code == 200 and other.show(job).status_code == 404
+
+
 BODY_FIELDS = SPEC["components"]["schemas"]["ExecuteCommandRequestBody"]["properties"]
 
 

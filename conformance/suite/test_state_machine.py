@@ -48,7 +48,8 @@ def _machine(api, jobs, model, tenant):
         def create(self, parts):
             answer = jobs.create(video_multipart_count=parts)
             self.known[answer["job_id"]] = JobModel(contract.initial_state(), parts=parts)
-            self.upload_urls[answer["job_id"]] = list(answer["training_video_upload_url"])
+            urls = answer.get("training_video_upload_url")  # real URLs (jobs.create)
+            self.upload_urls[answer["job_id"]] = urls if isinstance(urls, list) else []
             return answer["job_id"]
 
         @rule(job_id=handles, part=st.integers(1, 3))
