@@ -47,8 +47,10 @@ def _unaccepted(result, deviation_allowed: bool) -> dict[str, str]:
     """Requirement -> status and the first lines of evidence, for every row not accepted."""
     bad = {}
     for row in result.results["requirements"]:
-        accepted = {"pass", "deviation"} if deviation_allowed and _is_model_rule(row) else {
-            "pass"}
+        # partial: passed wherever tried; a variant may put some cases out of reach
+        # (no-seeded-parts: no uploaded part to confirm), which is no alarm
+        accepted = {"pass", "partial", "deviation"} if deviation_allowed and _is_model_rule(
+            row) else {"pass", "partial"}
         if row["status"] not in accepted:
             evidence = " ".join(row["evidence"].split())[:600]
             bad[row["id"]] = f"{row['status']} ({row['kind']}): {evidence}"
