@@ -39,6 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-k", dest="select", help="run only tests matching this pytest expression")
     _target_options(commands.add_parser(
         "cleanup", help="delete the deletable jobs a cancelled run left behind"))
+    survey = commands.add_parser(
+        "inventory", help="list the project's existing jobs by state (read-only) and "
+        "write a starter inventory, every job disposable: false")
+    survey.add_argument("--out", default="inventory.yaml",
+                        help="where the starter inventory goes (inventory.yaml)")
+    settings_table.add_options(survey, CLEANUP_SETTINGS, helps={
+        "target": "base URL of the service", "project_id": "the project to survey"})
     serve = commands.add_parser("serve", help="run the bundled reference server",
                                 add_help=False)
     serve.add_argument("serve_args", nargs=argparse.REMAINDER)
@@ -86,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         return ExitCode.OK
     if args.command == "cleanup":
         return cleanup(args)
+    if args.command == "inventory":
+        return inventory(args)
     if args.command != "run":
         build_parser().print_help()
         return ExitCode.USAGE
@@ -156,6 +165,35 @@ def cleanup(args: argparse.Namespace) -> int:
             exc, settings.target, settings.request_timeout))
     print(f"run {args.run_id}: deleted {len(deleted)} job(s); kept {len(kept)} not deletable"
           + (f" ({', '.join(f'{j} in {s}' for j, s in kept)})" if kept else ""))
+    return ExitCode.OK
+
+
+def inventory(args: argparse.Namespace) -> int:
+    import requests
+
+    from metastudio_conformance import config, survey, target
+
+    try:
+        settings = config.resolve(vars(args))
+        if settings.target is None:
+            raise config.ConfigError("inventory needs --target (the service to survey)")
+        target.preflight(settings)
+        jobs = survey.survey(settings)
+        out = Path(args.out)
+        survey.write_starter(jobs, out)
+    except (config.ConfigError, target.SetupError) as exc:
+        return _fail(ExitCode.USAGE, str(exc))
+    except target.TargetUnreachable as exc:
+        return _fail(ExitCode.UNREACHABLE, f"target unreachable: {exc}")
+    except requests.RequestException as exc:  # it passed the preflight, then went away
+        return _fail(ExitCode.UNREACHABLE, "target unreachable: " + target.describe(
+            exc, settings.target, settings.request_timeout))
+    except OSError as exc:
+        return _fail(ExitCode.USAGE, f"cannot write {args.out}: {exc.strerror}")
+    for line in survey.summary(jobs):
+        print(line)
+    print(f"starter inventory: {out} (every job disposable: false; mark the ones the suite "
+          "may command and delete, then run --inventory " + str(out) + ")")
     return ExitCode.OK
 
 

@@ -111,3 +111,44 @@ def test_a_moved_job_is_proven_anew_by_one_show():
 
     assert ledger.rebase("j1", show) == "AUTO_VERIFYING" and shown == ["j1"]
     assert not ledger.moved("j1") and ledger.untouched_in("j1", "AUTO_VERIFYING")
+
+
+@pytest.mark.slow
+def test_inventory_command_writes_a_file_run_accepts(tmp_path, server_factory):
+    """`inventory` lists the project's jobs read-only and writes them all disposable:
+    false; a person marks one, and `run --inventory` uses that one only."""
+    import yaml
+
+    server = server_factory("--token", TOKEN)
+    jobs = {_seed(server, state): state for state in ("JOB_FINISH", "TRAINING", "JOB_FINISH")}
+    before = {job: _show(server, job).content for job in jobs}
+    out = tmp_path / "staging.inventory.yaml"
+    surveyed = run_cli(["inventory", "--target", server.url, "--project-id",
+                        server.project_id, "--out", str(out)], tmp_path / "unused",
+                       env={"METASTUDIO_TOKEN": TOKEN})
+    assert surveyed.code == 0, surveyed.stderr
+    assert {job: _show(server, job).content for job in jobs} == before  # read-only
+    assert "  JOB_FINISH                           2" in surveyed.stdout
+    assert "would add coverage without the control interface (marked disposable): TRAINING, " \
+           "JOB_FINISH" in surveyed.stdout
+    listed = yaml.safe_load(out.read_text())["jobs"]
+    assert sorted((row["job_id"], row["state"], row["disposable"]) for row in listed) == sorted(
+        (job, state, False) for job, state in jobs.items())
+    chosen = next(job for job, state in jobs.items() if state == "JOB_FINISH")
+    out.write_text(out.read_text().replace(f"job_id: {chosen}\n  state: JOB_FINISH\n"
+                                           "  disposable: false",
+                                           f"job_id: {chosen}\n  state: JOB_FINISH\n"
+                                           "  disposable: true"))
+    result = run_cli([*server.run_args(), "--no-control", "--inventory", str(out),
+                      "-k", "test_delete_in_state"], tmp_path / "reports",
+                     env={"METASTUDIO_TOKEN": TOKEN})
+    assert result.code == 0, result.stderr[-2000:]
+    assert _show(server, chosen).status_code == 404  # the one marked, used by the DELETE gate
+    assert all(_show(server, job).status_code == 200 for job in jobs if job != chosen)
+
+
+def test_inventory_without_a_target_is_one_line(tmp_path):
+    result = run_cli(["inventory"], tmp_path / "r", env={"METASTUDIO_TOKEN": TOKEN})
+    assert result.code == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("metastudio-conformance: ")
+    assert "Traceback" not in result.stderr

@@ -42,13 +42,27 @@ def test_the_alarm_stops_a_hypothesis_test_and_is_disarmed_after(monkeypatch):
         time.sleep(0.01)
 
     started = time.monotonic()
-    with pytest.raises(NotCovered):
-        with CallAlarm(started, 1.0):
+    with pytest.raises(NotCovered, match="during this test: stopped 0.2 s past"):
+        with CallAlarm(started, 1.0):  # whatever hypothesis makes of the interrupted draw
             generating_forever()
     assert time.monotonic() - started < 2.0
     with CallAlarm(time.monotonic() + 60, 60.0):
         time.sleep(0.3)  # far from its deadline: nothing rings, and nothing rings later
     time.sleep(0.4)
+
+
+def test_whatever_a_stopped_test_raises_it_ends_not_covered(monkeypatch):
+    monkeypatch.setattr(time_budget, "HARD_SLACK", 0.1)
+    with pytest.raises(NotCovered, match="ran out during this test"):
+        with CallAlarm(time.monotonic(), 3.0):
+            try:
+                while True:
+                    pass
+            except NotCovered as stopped:  # a library that wraps what it caught
+                raise RuntimeError("flaky strategy") from stopped
+    with pytest.raises(RuntimeError):  # a test's own error before the alarm stands
+        with CallAlarm(time.monotonic() + 60, 60.0):
+            raise RuntimeError("own")
 
 
 def test_a_test_that_ends_in_time_is_untouched(monkeypatch):
