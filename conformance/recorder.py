@@ -21,7 +21,7 @@ from typing import Any
 import requests
 from hypothesis.errors import Flaky
 
-from metastudio_conformance import checks, contract, printable, requirements
+from metastudio_conformance import checks, contract, evidence, printable, requirements
 from metastudio_conformance.outcomes import AMBIENT, RunAborted, SuiteError, skip_status
 from metastudio_conformance.status import FAILING, FINDINGS, UNTESTED, Placeholder, Status
 
@@ -120,7 +120,10 @@ def classify(error: BaseException | None, marks: Marks) -> list[tuple[str, str, 
         if not attributed:
             kind = ("network error" if isinstance(leaf, requests.RequestException) else
                     "setup error" if isinstance(leaf, SuiteError) else "suite error")
-            found += [(rid, Status.ERROR, f"{kind}: {_first_lines(leaf)}") for rid in marks.claims]
+            text = f"{kind}: {_first_lines(leaf)}"
+            if exchange := evidence.cut(leaf):  # an exchange cut short: what was sent, got
+                text += "\n" + exchange
+            found += [(rid, Status.ERROR, text) for rid in marks.claims]
     if not found:
         return [(rid, Status.ERROR, "test failed without an exception") for rid in marks.claims]
     charged = {rid for rid, _, _ in found}
