@@ -124,9 +124,14 @@ def reset_mid_body(conn, listener, request) -> None:
     reset_connection(conn)
 
 
-def stalls_on_second_request(conn, listener) -> None:
-    """A handler: a good kept-alive answer, then the next request on that connection is
-    read and never answered."""
-    conn.sendall(_sized(read_request(conn, listener)))
+def stalls_after_answering(conn, listener, request) -> None:
+    """A good kept-alive answer, then the next request on that connection is read and
+    never answered."""
+    conn.sendall(_sized(request))
     read_request(conn, listener)
     listener.stop_event.wait()
+
+
+def stalls_on_second_request(conn, listener) -> None:
+    """A handler: `stalls_after_answering` from a connection's first request on."""
+    stalls_after_answering(conn, listener, read_request(conn, listener))
