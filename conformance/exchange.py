@@ -22,7 +22,6 @@ last bytes that came off the wire, for the test's evidence (`evidence.cut`).
 from __future__ import annotations
 
 import contextlib
-import http.client
 import io
 import socket
 import threading
