@@ -127,6 +127,15 @@ class Exchange:
         return broken
 
 
+def sent_unanswered(error: BaseException) -> bool:
+    """Whether `error` cut an exchange whose request had reached the target (one that
+    broke while connecting had not), also when requests wrapped it."""
+    for candidate in (error, *error.args[:1]):
+        if isinstance(candidate, (ExchangeTimeout, AnswerTooLarge, BrokenHead, BrokenBody)):
+            return candidate.sent
+    return False
+
+
 def cut_of(error: BaseException) -> Exchange | None:
     """The exchange a bounded-exchange error cut, also when requests wrapped the error."""
     for candidate in (error, *error.args[:1], error.__cause__, error.__context__):

@@ -9,6 +9,7 @@ bounded memory, as a `requests` error whose one line names the exchange and the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -268,3 +269,19 @@ def test_the_test_record_keeps_the_line_then_the_cut_exchange():
 def test_other_network_errors_are_recorded_as_before():
     [(_, _, text)] = classify(requests.ConnectionError("refused"), Marks(["DEL-01"], []))
     assert text == "network error: refused"
+
+
+@pytest.mark.parametrize("handle", [hostile.handler(wire.reset_mid_body),
+                                    hostile.handler(wire.endless_headers), None],
+                         ids=["broken-body", "broken-head", "refused"])
+def test_a_request_whose_answer_broke_off_is_counted_as_sent(handle):
+    # results.json's requests_sent and cleanup_requests count it (run_plugin's hook)
+    with contextlib.ExitStack() as stack:
+        url = (stack.enter_context(hostile.closed_port()) if handle is None
+               else stack.enter_context(hostile.serving(handle)).url)
+        api = _client(url)
+        counted = []
+        api.session.get_adapter(url).unanswered.append(counted.append)
+        with pytest.raises(requests.RequestException):
+            api.show(JOB)
+    assert len(counted) == (0 if handle is None else 1)
