@@ -5,15 +5,16 @@ of `rules` that judges its requirement (the only one: the deterministic tests an
 state machine call the same units). Schemathesis' built-in checks stand for requirements
 too (BUILTIN_REQUIREMENTS); `judged` calls them through their units, after ours, so a 5xx
 answer is charged to ERR-02 alone and the negative-data check accepts every documented
-refusal. Checks are passed to schemathesis per call, never registered globally (for a
-plain `schemathesis run`, `schemathesis_hooks` registers the documented ones).
+refusal; a broken rule does not stop the rules that do not depend on it. Checks are
+passed to schemathesis per call, never registered globally (for a plain `schemathesis
+run`, `schemathesis_hooks` registers the documented ones).
 """
 
 from __future__ import annotations
 
 from jsonschema import Draft4Validator
 from schemathesis.checks import CHECKS, max_response_time, not_a_server_error
-from schemathesis.core.failures import Failure
+from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi import checks as builtin
 
 from metastudio_conformance import contract, requirements, rules
@@ -86,32 +87,83 @@ def request_id_present(ctx, response, case) -> None:
 
 def for_run(model, deviate, state: str | None = None, tenant: str = "standard") -> list:
     """The checks of one property-test call: X-Request-Id on every answer, and `judged`,
-    which applies every other rule to the answer, most specific first, and reports the
-    first one broken, so one fault is charged to one requirement. `state` is where the
-    case's job is known to be (positive cases only)."""
+    which applies every other rule to the answer and reports each one broken, save those
+    that depend on a broken one (`judged`), so one fault is charged to one requirement.
+    `state` is where the case's job is known to be (positive cases only)."""
 
     def judged(ctx, response, case) -> None:
-        """Every unit but HDR-01's on one answer; a 5xx is ERR-02's alone."""
+        """Every unit but HDR-01's on one answer, each part of it judged once:
+        - a 5xx is ERR-02's alone (it says nothing about the other rules);
+        - the status: the request's rule (the documented rule a negative case breaks; the
+          DELETE gate, CMD-06), then RSP-01, then VAL-02; the first broken takes it;
+        - the body, against its status: ERR-01, CMD-03, CMD-04, CMD-05 each on its own
+          fields, then RSP-03 (the whole schema) only if they held. A documented error
+          body under a status the request's rule found wrong is that rule's finding;
+        - the content type (RSP-02), unless the body is not JSON and a body rule said so;
+        - the time (RSP-05, a deviation unless strict)."""
         answer = Answer.of(response)
         apply_unit(case, rules.no_server_error, answer, case.operation.label)
+        verdict = Verdict(case)
         negative = case.meta is not None and case.meta.generation.mode.is_negative
         if negative:
-            parameters_refused(ctx, response, case)
-        elif state is not None:
-            _state_rules(case, answer, state, tenant)
-        apply_unit(case, rules.error_body, answer)
-        if operation_id(case) == contract.COMMAND_OPERATION:
-            apply_unit(case, rules.command_answer, answer)
-        for unit in (rules.documented_status, rules.documented_content_type,
-                     rules.documented_schema, rules.valid_request_accepted):
-            unit(ctx, response, case)
+            request = verdict.judge(parameters_refused, ctx, response, case)
+        else:
+            request = verdict.judge(_state_rules, case, answer, state, tenant)
+        request -= {"ERR-01"}  # a request rule asks ERR-01 first: the body's, not the status'
+        if not request and not verdict.judge(rules.documented_status, ctx, response, case):
+            verdict.judge(rules.valid_request_accepted, ctx, response, case)
+        body = set()
+        if not (request and _is_error_body(answer)):
+            body = verdict.judge(rules.error_body, answer)
+            if operation_id(case) == contract.COMMAND_OPERATION:
+                for unit in (rules.commond_result, rules.multipart_data,
+                             rules.attachment_upload_url):
+                    body |= verdict.judge(unit, answer)
+            if not body:
+                verdict.judge(rules.documented_schema, ctx, response, case)
+        if not (body and answer.body is None and answer.raw):
+            verdict.judge(rules.documented_content_type, ctx, response, case)
         try:
             apply_unit(case, rules.answered_in_time, case.operation.label, response.elapsed,
-                  model.max_response_time)
+                       model.max_response_time)
         except Violation as violation:  # a model rule: a deviation unless strict
-            deviate(violation)
+            verdict.judge(deviate, violation)
+        verdict.conclude()
 
     return [request_id_present, judged]
+
+
+class Verdict:
+    """The rules broken on one answer: each unit's failures kept, none stopping the others."""
+
+    def __init__(self, case) -> None:
+        self.case, self.failures = case, []
+
+    def judge(self, unit, *args) -> set[str]:
+        """Apply a unit (or a function applying units); the requirements it found broken."""
+        try:
+            unit(*args)
+        except (Failure, FailureGroup) as error:
+            found = list(error.exceptions) if isinstance(error, FailureGroup) else [error]
+            for failure in found:
+                if isinstance(failure, Violation):
+                    failure.operation = self.case.operation.label
+            self.failures += [failure for failure in found if failure not in self.failures]
+            return {rid for failure in found
+                    for rid in requirements_of(failure) or getattr(unit, "requirements", ())}
+        return set()
+
+    def conclude(self) -> None:
+        """Raise what was found: one failure as itself, several as one group."""
+        if len(self.failures) == 1:
+            raise self.failures[0]
+        if self.failures:
+            raise FailureGroup(self.failures)
+
+
+def _is_error_body(answer: Answer) -> bool:
+    """The documented error body: error_code and error_msg, both strings."""
+    return all(isinstance(answer.field(name), str) for name in ("error_code", "error_msg"))
 
 
 def parameters_refused(ctx, response, case) -> None:

@@ -55,6 +55,16 @@ def remove(settings, run_id: str) -> tuple[list[str], list[tuple[str, str]]]:
     return sweep.deleted, sweep.kept
 
 
+def open_window(api: ApiClient) -> tuple[object, float, float]:
+    """The end-of-run cleanup's own time, from now (once for the run's session: the
+    tests' cutoff has passed when the budget ran out). Returns adapter, grace, cutoff."""
+    grace = grace_for(api.settings.request_timeout)
+    adapter = api.session.get_adapter(api.settings.target)
+    cutoff = (adapter.begin_cleanup(grace) if isinstance(adapter, PoliteAdapter)
+              else time.monotonic() + grace)
+    return adapter, grace, cutoff
+
+
 def after_run(api: ApiClient, created: list[str], run_id: str | None,
               last_seen=lambda job_id: None) -> Sweep:
     """The end of a run: delete the jobs it created and left deletable, then (with a run
@@ -63,10 +73,7 @@ def after_run(api: ApiClient, created: list[str], run_id: str | None,
     `last_seen(job_id)` is what the run last knew of a job (`pool.Ledger.last_seen`): one
     already gone costs no request, one last shown in a state DELETE refuses is kept
     without asking again, any other is sent its DELETE at once."""
-    grace = grace_for(api.settings.request_timeout)
-    adapter = api.session.get_adapter(api.settings.target)
-    cutoff = (adapter.begin_cleanup(grace) if isinstance(adapter, PoliteAdapter)
-              else time.monotonic() + grace)
+    adapter, grace, cutoff = open_window(api)
     sweep = Sweep()
     _delete_all(api, created, sweep, cutoff, last_seen)
     if run_id and not sweep.time_up:

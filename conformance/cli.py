@@ -15,7 +15,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from metastudio_conformance import settings_table
+from metastudio_conformance import coverage, settings_table
 from metastudio_conformance.exit_codes import ExitCode, Verdict, failed, verdict
 
 SUITE_DIR = Path(str(resources.files("metastudio_conformance.suite")))
@@ -193,7 +193,7 @@ def _exit_code(code: int, run) -> int:
     """The exit code of the run (`exit_codes.verdict`), said in one line."""
     rows, context = run.rows, run.context
     ended = verdict(rows.values(), bool(context.abort_reason), code, bool(context.stopped),
-                    bool(context.reporting_error))
+                    bool(context.reporting_error), context.settings.require_full_coverage)
     if ended is Verdict.FAILED:
         print(f"conformance failures: {', '.join(failed(rows.values()))}", file=sys.stderr)
         print(f"replay: {context.replay}", file=sys.stderr)
@@ -204,6 +204,8 @@ def _exit_code(code: int, run) -> int:
         Verdict.INTERRUPTED: "interrupted; the jobs this run created and left deletable "
                              "were deleted",
         Verdict.NO_TEST_SELECTED: "no test matched the selection",
+        Verdict.COVERAGE_SHORT: "coverage short of full (--require-full-coverage): "
+                                + ", ".join(coverage.short_of_full(rows)),
         Verdict.PYTEST_INTERNAL_ERROR: f"pytest exited with {code}",
         Verdict.PYTEST_USAGE_ERROR: f"pytest exited with {code}",
         Verdict.INCOMPLETE: "the suite could not complete; see results.json",

@@ -152,22 +152,56 @@ def _inline(node: Any) -> Any:
 
 
 def generation_view() -> dict[str, Any]:
-    """The spec as schemathesis should generate from it.
+    """The spec as schemathesis should generate from it and judge answers by.
 
     Header parameters marked `x-auth-header` are dropped: credentials are the client's to
     add (the security schemes say so), and generating values for them would make every
-    negative case an auth failure rather than a test of the operation.
+    negative case an auth failure rather than a test of the operation. Every response
+    schema is inlined and its optional properties also take JSON null
+    (`answer_schema`), so RSP-03 reads a null in an optional answer field as the field
+    absent, as the SDK does (docs/silent-points.md, point 18).
     """
     view = copy.deepcopy(raw_spec())
+    shared = list(view["components"].get("responses", {}).values())
+    inline = [response for operation in _operation_items(view)
+              for response in operation.get("responses", {}).values() if "$ref" not in response]
+    for response in shared + inline:
+        for media in response.get("content", {}).values():
+            if "schema" in media:
+                media["schema"] = answer_schema(media["schema"])
     auth_refs = {
         f"#/components/parameters/{name}"
         for name, parameter in view["components"]["parameters"].items()
         if parameter.get("x-auth-header")
     }
-    for path_item in view["paths"].values():
-        for operation in path_item.values():
-            if isinstance(operation, dict) and "parameters" in operation:
-                operation["parameters"] = [
-                    p for p in operation["parameters"] if p.get("$ref") not in auth_refs
-                ]
+    for operation in _operation_items(view):
+        if "parameters" in operation:
+            operation["parameters"] = [
+                p for p in operation["parameters"] if p.get("$ref") not in auth_refs
+            ]
     return view
+
+
+def _operation_items(view: dict[str, Any]) -> list[dict[str, Any]]:
+    return [operation for path_item in view["paths"].values()
+            for operation in path_item.values() if isinstance(operation, dict)]
+
+
+def answer_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A response schema, inlined, as the documents allow answers at their widest: an
+    optional property may also be JSON null (nothing forbids it; the SDK reads null as
+    absent). A required property stays non-null: null there is the field missing."""
+    return _nullable_optionals(_inline(schema))
+
+
+def _nullable_optionals(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_nullable_optionals(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    widened = {key: _nullable_optionals(value) for key, value in node.items()}
+    required = set(node.get("required", []))
+    for name, prop in widened.get("properties", {}).items():
+        if name not in required and isinstance(prop, dict):
+            prop["nullable"] = True
+    return widened

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from enum import Enum, IntEnum
 from typing import Any
 
-from metastudio_conformance.status import Status
+from metastudio_conformance.status import PASSING, Status
 
 
 class ExitCode(IntEnum):
@@ -68,6 +68,7 @@ class Verdict(Enum):
     INTERRUPTED = "interrupted", ExitCode.INTERRUPTED
     REPORTING_FAILED = "reporting plugin failed", ExitCode.SUITE_ERROR  # reports incomplete
     FAILED = "failed", ExitCode.FAIL
+    COVERAGE_SHORT = "coverage short of full", ExitCode.FAIL  # --require-full-coverage
     NO_TEST_SELECTED = "no test selected", ExitCode.USAGE
     PYTEST_INTERNAL_ERROR = "pytest internal error", ExitCode.SUITE_ERROR
     PYTEST_USAGE_ERROR = "pytest usage error", ExitCode.USAGE
@@ -81,11 +82,13 @@ class Verdict(Enum):
 
 def verdict(rows: Iterable[dict[str, Any]], aborted: bool = False,
             pytest_code: int = 0, stopped: bool = False,
-            reporting_failed: bool = False) -> Verdict:
+            reporting_failed: bool = False, full_coverage: bool = False) -> Verdict:
     """The verdict of a run from its requirement rows (`results.Recorder.summary`, or
     results.json's `requirements`). `pytest_code` and `stopped` (--max-failures ended the
     run) are the run's own; a merge has neither. `reporting_failed`: a reporting plugin
-    raised (results.json `reporting_error`), so the reports are incomplete."""
+    raised (results.json `reporting_error`), so the reports are incomplete.
+    `full_coverage` (--require-full-coverage): a documented requirement `partial` or
+    `not-covered` fails a run that would otherwise pass."""
     from pytest import ExitCode as Pytest  # here: `cleanup` and `requirements` need no pytest
 
     rows = list(rows)
@@ -106,7 +109,11 @@ def verdict(rows: Iterable[dict[str, Any]], aborted: bool = False,
         return Verdict.PYTEST_USAGE_ERROR
     if Status.ERROR in statuses or pytest_code != Pytest.OK:
         return Verdict.INCOMPLETE
-    if not any(row["status"] == Status.PASS for row in rows if row.get("kind") == "documented"):
+    documented = [row for row in rows if row.get("kind") == "documented"]
+    if full_coverage and any(row["status"] in (Status.PARTIAL, Status.NOT_COVERED)
+                             for row in documented):
+        return Verdict.COVERAGE_SHORT
+    if not any(row["status"] in PASSING for row in documented):
         return Verdict.NOTHING_TESTED
     return Verdict.PASSED
 

@@ -139,6 +139,7 @@ class JobFactory:
     def reset_bundled(self) -> None:
         """Every job of the bundled server gone at once (control.yaml's Reset)."""
         self.created = []
+        leftovers.open_window(self.api)
         try:
             self.api.request("POST", "/conformance/v1/reset")
         except Exception as exc:  # noqa: BLE001 - the server goes away with the run anyway

@@ -27,7 +27,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from metastudio_conformance import __version__, run_parts
+from metastudio_conformance import __version__, coverage, run_parts
 from metastudio_conformance.config import shard_of
 from metastudio_conformance.exit_codes import ExitCode, Verdict, failed, meaning, verdict, worst
 from metastudio_conformance.recorder import Recorder, requests_per_requirement, table
@@ -283,7 +283,8 @@ def exit_code(document: dict) -> int:
     rows = document["requirements"]
     print(table({row["id"]: row for row in rows}))
     ended = verdict(rows, aborted=bool(document.get("aborted")),
-                    reporting_failed=bool(document.get("reporting_error")))
+                    reporting_failed=bool(document.get("reporting_error")),
+                    full_coverage=bool(document.get("require_full_coverage")))
     if ended is Verdict.FAILED:
         print(f"conformance failures: {', '.join(failed(rows))}", file=sys.stderr)
         print(f"replay: {document.get('replay')}", file=sys.stderr)
@@ -293,6 +294,8 @@ def exit_code(document: dict) -> int:
         Verdict.REPORTING_FAILED: f"a shard's {document.get('reporting_error')}",
         Verdict.INCOMPLETE: "the suite could not complete; see results.json",
         Verdict.NOTHING_TESTED: "no documented requirement was tested",
+        Verdict.COVERAGE_SHORT: "coverage short of full (--require-full-coverage): "
+                                + ", ".join(coverage.short_of_full({r["id"]: r for r in rows})),
     }.get(ended)
     if message:
         print(f"{PROG}: {message}", file=sys.stderr)

@@ -21,11 +21,16 @@ from typing import Any
 import requests
 from hypothesis.errors import Flaky
 
-from metastudio_conformance import checks, contract, evidence, printable, requirements
+from metastudio_conformance import checks, contract, coverage, evidence, printable, requirements
 from metastudio_conformance.outcomes import AMBIENT, RunAborted, SuiteError, skip_status
 from metastudio_conformance.status import FAILING, FINDINGS, UNTESTED, Placeholder, Status
 
-RESULTS_VERSION = 3
+RESULTS_VERSION = 4
+# A claimed requirement of a test one of whose answers was a 5xx: ERR-02 took that answer,
+# which says nothing about the other rules, so the requirement was not judged there. It
+# is `not-covered` in the test (listed in its record's `not_judged`): a case not tried, so
+# its row cannot be `pass` on the other tests' evidence, only `partial` (`coverage`).
+NOT_JUDGED = "not judged: an answer of its test was a 5xx, charged to ERR-02 alone"
 
 
 class Recorder:
@@ -77,16 +82,20 @@ class Recorder:
 
     def summary(self) -> dict[str, dict[str, Any]]:
         rows = {}
+        domains = coverage.of_requirements(self.tests)
         for rid, requirement in requirements.REQUIREMENTS.items():
             outcomes = self.outcomes.get(rid, [])
+            tried = domains.get(rid)
             if not outcomes:
                 status, evidence = Status.NOT_COVERED, "no test in this run exercises it"
             else:
                 status = Status.worst(o[0] for o in outcomes)
                 evidence = _evidence([o for o in outcomes if o[0] == status])
+                status = coverage.status_of(status, tried)
             rows[rid] = {"id": rid, "title": requirement.title, "source": requirement.source,
                          "quote": requirement.quote, "kind": requirement.kind,
-                         "status": status, "evidence": evidence[:4000]}
+                         "status": status, "evidence": evidence[:4000],
+                         "coverage": (tried or coverage.Coverage()).as_json()}
         return rows
 
 
@@ -128,8 +137,10 @@ def classify(error: BaseException | None, marks: Marks) -> list[tuple[str, str, 
         return [(rid, Status.ERROR, "test failed without an exception") for rid in marks.claims]
     charged = {rid for rid, _, _ in found}
     stopped = ", ".join(sorted(charged))
-    found += [(rid, Status.NOT_COVERED, f"its test stopped at {stopped} before checking it")
-              for rid in marks.claims if rid not in charged]
+    why = NOT_JUDGED if any("ERR-02" in checks.requirements_of(leaf)
+                            for leaf in found_leaves) else (
+        f"its test stopped at {stopped} before checking it")
+    found += [(rid, Status.NOT_COVERED, why) for rid in marks.claims if rid not in charged]
     return found
 
 
@@ -164,10 +175,12 @@ def _test_record(nodeid, marks, report, found, seconds, requests_sent) -> dict[s
     status = Status.worst(statuses.values()) if statuses else Status.ERROR
     reasons = [f"{rid}: {text.splitlines()[0]}" for rid, state, text in found
                if state != Status.PASS and text]
+    not_judged = [rid for rid, state, text in found if text == NOT_JUDGED]
     return {"id": nodeid, "requirements": marks.claims, "status": status,
             "outcome": report.outcome, "reason": "; ".join(reasons)[:2000],
             "seconds": round(seconds, 3), "requests": requests_sent,
-            "by_requirement": statuses, "evidence": evidence}
+            "by_requirement": statuses, "evidence": evidence,
+            **({"not_judged": not_judged} if not_judged else {})}
 
 
 def _skip_reason(report, error: BaseException | None) -> str:
@@ -224,6 +237,7 @@ def document(rows: dict[str, dict], context) -> dict[str, Any]:
         "run_id": settings.run_id,
         "max_examples": settings.max_examples,
         "strict": context.strict,
+        "require_full_coverage": settings.require_full_coverage,
         "selection": context.selection,
         "shard": settings.shard,
         "workers": settings.workers,
@@ -279,13 +293,47 @@ def reasons(rows: dict[str, dict], recorder: Recorder) -> list[str]:
         for text in sorted(texts)[:2]:  # the main reasons; results.json has every test's
             grouped.setdefault((row["status"], text), []).append(rid)
     return [f"{len(ids)} {status.replace('-', ' ')}: {text} ({', '.join(ids)})"
-            for (status, text), ids in sorted(grouped.items(), key=lambda g: -len(g[1]))]
+            for (status, text), ids in sorted(grouped.items(), key=lambda g: -len(g[1]))
+            ] + partial_reasons(rows)
+
+
+PARTIAL_REASONS_SHOWN = 5
+
+
+def partial_reasons(rows: dict[str, dict]) -> list[str]:
+    """Why the partial requirements were not tried on their whole domain: the commonest
+    reasons, each with the requirements it cut short."""
+    grouped: dict[str, set[str]] = {}
+    for rid, row in rows.items():
+        if row["status"] != Status.PARTIAL:
+            continue
+        for case in row["coverage"]["not_tried"]:
+            grouped.setdefault(case["reason"], set()).add(rid)
+    if not grouped:
+        return []
+    partial = [rid for rid, row in rows.items() if row["status"] == Status.PARTIAL]
+    order = sorted(grouped.items(), key=lambda g: (-len(g[1]), g[0]))
+    numbers = ", ".join(f"{rid} {_cases(rows[rid])}" for rid in partial)
+    lines = [f"{len(partial)} partial (passed where tried; cases not tried): {numbers}"]
+    lines += [f"  not tried: {text} ({', '.join(sorted(ids, key=partial.index))})"
+              for text, ids in order[:PARTIAL_REASONS_SHOWN]]
+    if len(order) > PARTIAL_REASONS_SHOWN:
+        lines.append(f"  ... {len(order) - PARTIAL_REASONS_SHOWN} more reasons: results.json "
+                     "requirements[].coverage.not_tried")
+    return lines
+
+
+def _cases(row: dict) -> str:
+    """`5/15`: the cases that judged the requirement, of all that claim it."""
+    numbers = row.get("coverage") or {}
+    return f"{numbers.get('tried', 0)}/{numbers.get('cases', 0)}"
 
 
 def table(rows: dict[str, dict]) -> str:
-    lines = [f"{'requirement':<12} {'status':<12} title"]
+    lines = [f"{'requirement':<12} {'status':<12} {'cases':<9} title"]
     for row in rows.values():
-        lines.append(f"{row['id']:<12} {row['status'].upper():<12} {row['title']}")
+        lines.append(f"{row['id']:<12} {row['status'].upper():<12} {_cases(row):<9} "
+                     f"{row['title']}")
     counts: dict[str, int] = {}
     for row in rows.values():
         counts[row["status"]] = counts.get(row["status"], 0) + 1

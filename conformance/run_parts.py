@@ -45,9 +45,9 @@ def absorb(into, part: dict) -> None:
     for key, count in (part.get("jobs") or {}).items():
         into.jobs_elsewhere[key] = into.jobs_elsewhere.get(key, 0) + count
     into.first_failure = earliest(into.first_failure, part.get("first_failure"))
-    into.abort_reason = _joined(into.abort_reason, part.get("aborted"))
-    into.stopped = _joined(into.stopped, part.get("stopped"))
-    into.reporting_error = _joined(into.reporting_error, part.get("reporting_error"))
+    into.abort_reason = joined(into.abort_reason, part.get("aborted"))
+    into.stopped = joined(into.stopped, part.get("stopped"))
+    into.reporting_error = joined(into.reporting_error, part.get("reporting_error"))
 
 
 def join_tests(tests: list[dict], more: list[dict]) -> list[dict]:
@@ -71,7 +71,7 @@ def earliest(first: dict | None, other: dict | None) -> dict | None:
     return first
 
 
-def _joined(text: str | None, more: str | None) -> str | None:
+def joined(text: str | None, more: str | None) -> str | None:
     if not more or (text and more in text):
         return text
     return f"{text}; {more}" if text else more

@@ -15,13 +15,21 @@ import hypothesis.configuration
 import pytest
 import requests
 
-from metastudio_conformance import checks, ordering, printable, recorder, report_guard, requirements
+from metastudio_conformance import (
+    checks,
+    ordering,
+    printable,
+    recorder,
+    report_guard,
+    requirements,
+    time_budget,
+)
 from metastudio_conformance import schema as contract_schema
 from metastudio_conformance.context import RunContext
 from metastudio_conformance.outcomes import not_covered
 from metastudio_conformance.recorder import Marks
 from metastudio_conformance.status import FINDINGS, Placeholder, Status
-from metastudio_conformance.transport import PoliteAdapter, grace_for
+from metastudio_conformance.transport import PoliteAdapter
 
 EVIDENCE_LINES = 20
 
@@ -73,15 +81,22 @@ class ConformancePlugin:
                                           Placeholder.DESELECTED,
                                           f"deselected by -k {self.context.selection!r}")
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> bool | None:
+        """Past the deadline no test starts: the run stops, and each test not reached is
+        recorded not run with the reason (`scope`), under workers too."""
+        context = self.context
+        if context.deadline is None or time.monotonic() < context.deadline:
+            return None
+        context.stopped = context.stopped or time_budget.ran_out(context.settings.max_time)
+        return True  # handled: not run
+
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         context = self.context
         context.deviations, context.observed = [], []
         self._test_started = (time.monotonic(), context.requests_sent)
         if context.abort_reason:
             not_covered(f"the run stopped early: {context.abort_reason}")
-        if context.deadline is not None and time.monotonic() > context.deadline:
-            not_covered(f"the run's time budget (max_time {context.settings.max_time:g} s) "
-                        "ran out")
         for factory in context.factories:
             factory.begin_test()
         for rid in marks_of(item).claims:
@@ -92,9 +107,12 @@ class ConformancePlugin:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item):
-        """Attach each failure's evidence (HTTP transcript, or schemathesis' curl line)."""
+        """Attach each failure's evidence (HTTP transcript, or schemathesis' curl line).
+        A test still busy past the deadline is stopped (`time_budget.CallAlarm`)."""
+        context = self.context
         try:
-            return (yield)
+            with time_budget.CallAlarm(context.deadline, context.settings.max_time):
+                return (yield)
         except BaseException as error:
             for number, leaf in enumerate(recorder.leaves(error), start=1):
                 rids = ", ".join(checks.requirements_of(leaf)) or "failure"
@@ -200,7 +218,7 @@ class ConformancePlugin:
             session.hooks["response"].append(self.context.count)
             adapter = PoliteAdapter(settings.rate_per_second(), self.context.deadline,
                                     answer_time=settings.request_timeout,
-                                    grace=grace_for(settings.request_timeout),
+                                    grace=0.0,  # an exchange in flight at the deadline is cut
                                     max_answer_bytes=settings.max_answer_bytes)
             adapter.watchers.append(self.context.ledger)  # which jobs are proven untouched
             adapter.unanswered.append(self.context.count)  # sent, answer cut: still counted

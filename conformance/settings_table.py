@@ -183,8 +183,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rate_limit", Kind.TEXT, "client-side rate, e.g. `5/s` (none on loopback, 5/s "
             "elsewhere); 429 with `Retry-After` is always honoured",
             options=(Option("--rate-limit", metavar="RATE"),)),
-    Setting("max_time", Kind.SECONDS, "time budget in seconds (1800); tests past it are "
-            "reported not-covered", default=1800.0,
+    Setting("max_time", Kind.SECONDS, "time budget in seconds (1800), a hard bound: the "
+            "test in flight is cut, tests past it are reported not-run", default=1800.0,
             options=(Option("--max-time", metavar="SECONDS"),), positive=True,
             replay=Replay.GIVEN),
     Setting("allow_writes", Kind.SWITCH, "let the run create, command and delete jobs on a "
@@ -198,6 +198,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("strict_model", Kind.SWITCH, "departures from the lifecycle model (MOD-*, "
             "RSP-05) fail the run (otherwise they are deviations)", default=False,
             options=(Option("--strict-model", const=True),), replay=Replay.GIVEN),
+    Setting("require_full_coverage", Kind.SWITCH, "a `partial` or `not-covered` documented "
+            "requirement fails the run (exit 1): every case of every requirement must be "
+            "tried, as for a certificate", default=False,
+            options=(Option("--require-full-coverage", const=True),), replay=Replay.GIVEN),
     Setting("full_matrix", Kind.SWITCH, "the NA tenant's command matrix sends every command "
             "in every state, not only the NA-only ones",
             default=False, options=(Option("--full-matrix", const=True),),

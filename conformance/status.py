@@ -20,13 +20,14 @@ class Status(StrEnum):
     FAIL = "fail"  # the target broke the requirement
     ERROR = "error"  # the suite, the setup or the network broke, not the target
     DEVIATION = "deviation"  # a model rule the target departs from, outside strict mode
+    PARTIAL = "partial"  # passed where tried, but only part of its domain was (`coverage`)
     PASS = "pass"
     NOT_COVERED = "not-covered"  # nothing could exercise it here; the reason says why
     DISABLED = "disabled"  # turned off by configuration (-k, no writes allowed)
 
     @property
     def rank(self) -> int:
-        """Higher is worse: `disabled` 0 ... `fail` 5."""
+        """Higher is worse: `disabled` 0 ... `fail` 6."""
         return len(_WORST_FIRST) - 1 - _WORST_FIRST.index(self)
 
     @classmethod
@@ -43,6 +44,7 @@ FAILING = frozenset({Status.FAIL, Status.ERROR})  # what the reports list as fai
 FINDINGS = FAILING | {Status.DEVIATION}  # shown with their evidence in full
 UNTESTED = frozenset({Status.NOT_COVERED, Status.DISABLED})  # shown with the reason why
 JUDGED = frozenset(Status) - UNTESTED  # said something about the requirement
+PASSING = frozenset({Status.PASS, Status.PARTIAL})  # no finding where it was tried
 
 
 class Placeholder(StrEnum):

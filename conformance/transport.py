@@ -7,10 +7,11 @@ Every exchange is bounded (`exchange.py`): connecting, sending and the whole ans
 `answer_time` (the run's `request_timeout`), the answer read whole, decoded, up to
 `max_answer_bytes`.
 
-It also keeps the run bounded in time. A test still running when the budget runs out may
-go on for a grace period (`grace`); after that every request it makes ends the test as
-not covered. The end-of-run cleanup then gets its own grace (`begin_cleanup`), after
-which requests fail with `TimeUp`, a network error the cleanup stops on.
+It also keeps the run bounded in time (`time_budget`). The run's session has its cutoff at
+the deadline (`grace` 0): an exchange in flight then is cut, and every request after it
+ends its test as not covered. The end-of-run cleanup then gets its own grace
+(`begin_cleanup`), after which requests fail with `TimeUp`, a network error the cleanup
+stops on.
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ class PoliteAdapter(HTTPAdapter):
             raise TimeUp(f"{what} not sent: the cleanup's time is up", request=request)
         from metastudio_conformance.outcomes import not_covered  # only a test can end so
 
-        not_covered(f"the run's time budget and its grace ran out during this test (at {what})")
+        not_covered(f"the run's time budget ran out during this test (at {what})")
 
     @staticmethod
     def _past(limit: float | None, delay: float) -> bool:

@@ -24,6 +24,8 @@ from metastudio_conformance.config import Settings
 from metastudio_conformance.context import RunContext
 from metastudio_conformance.scope import ScopePlugin
 from metastudio_conformance.settings_table import SETTINGS, Kind
+from metastudio_conformance.time_budget import HARD_SLACK, REAP_SLACK, WorkerReaper, worker_pid
+from metastudio_conformance.transport import grace_for
 
 KEY = "metastudio_conformance"  # in xdist's workerinput and workeroutput
 PATHS = (*(s.key for s in SETTINGS if s.kind in (Kind.PATH, Kind.FILE)), "profile")
@@ -37,6 +39,19 @@ class ControllerPlugin:
     def __init__(self, context: RunContext, scope: ScopePlugin) -> None:
         self.context, self.scope = context, scope
         self.started_wall: float | None = None
+        self.reaper: WorkerReaper | None = None
+
+    def _reaper(self) -> WorkerReaper | None:
+        """With a time budget: kills a worker still alive when its cleanup's time is up."""
+        context = self.context
+        if self.reaper is None and context.deadline is not None:
+            at = (context.deadline + HARD_SLACK + grace_for(context.settings.request_timeout)
+                  + REAP_SLACK)
+            self.reaper = WorkerReaper(at, self._reaped)
+        return self.reaper
+
+    def _reaped(self, line: str) -> None:
+        self.context.stopped = run_parts.joined(self.context.stopped, line)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node) -> None:
@@ -48,9 +63,13 @@ class ControllerPlugin:
             "settings": dump(context.settings), "selection": context.selection,
             "started_wall": self.started_wall,
             "created_wall": time.time() - (time.monotonic() - context.created)})
+        if reaper := self._reaper():
+            reaper.watch(node.gateway.id, worker_pid(node))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error) -> None:
+        if self.reaper is not None:
+            self.reaper.ended(node.gateway.id)
         raw = getattr(node, "workeroutput", {}).get(KEY)
         if raw is None:  # a worker that crashed: its tests end as not run
             return
@@ -62,6 +81,8 @@ class ControllerPlugin:
     def pytest_sessionfinish(self) -> None:
         """The bundled server is reset once, after every worker (`RunContext.cleanup`)."""
         context = self.context
+        if self.reaper is not None:
+            self.reaper.stop()
         if self.started_wall is not None and context.settings.bundled and not context.factories:
             session = requests.Session()
             session.hooks["response"].append(context.count)

@@ -147,7 +147,7 @@ class App:
             traceback.print_exc(file=sys.stderr)
             resp = internal_error()
         resp.delay = delay
-        return self.finish(resp, req.method, faults)
+        return self.finish(resp, req.method, faults, req.target)
 
     def faults_for(self, target: str) -> Faults:
         """The active faults for API requests; none for control requests and uploads,
@@ -157,9 +157,12 @@ class App:
             return self.no_faults
         return self.faults
 
-    def finish(self, resp: Response, method: str = "", faults: Faults | None = None) -> Response:
+    def finish(self, resp: Response, method: str = "", faults: Faults | None = None,
+               target: str = "") -> Response:
         resp.headers.setdefault("X-Request-Id", uuid.uuid4().hex)
-        self.variants.rewrite(resp)
+        schema = (self.contract.answer_schema(method, target, resp.status)
+                  if self.variants.sends_nulls() else None)
+        self.variants.rewrite(resp, schema)
         return (faults or self.faults).finish(resp, method)
 
     def _route(self, req: Request, faults: Faults) -> Response:

@@ -47,6 +47,7 @@ class Operation:
     body_required: bool
     path_has_project: bool
     success_schema: dict | None  # JSON schema of the first documented 2xx answer
+    response_schemas: dict = field(default_factory=dict)  # status -> JSON schema of its answer
     control: bool = False  # from control.yaml: the test-control interface, not the API
 
     def params(self, path: str) -> dict[str, str] | None:
@@ -76,6 +77,11 @@ class Contract:
         (`/conformance/...` in control.yaml), whatever the method or the rest."""
         roots = {"/" + op.template.split("/")[1] + "/" for op in self.operations if op.control}
         return any(path.startswith(root) for root in roots)
+
+    def answer_schema(self, method: str, target: str, status: int) -> dict | None:
+        """The JSON schema the spec documents for this answer, if any."""
+        op, _, _ = self.match(method, target.partition("?")[0])
+        return op.response_schemas.get(str(status)) if op is not None else None
 
     def methods_at(self, path: str) -> list[str]:
         """The methods the spec documents for this path (for a 405's Allow header)."""
@@ -170,6 +176,10 @@ def _operations(spec: dict, control: bool = False) -> list[Operation]:
                 path_has_project="{project_id}" in template,
                 success_schema=success.get("content", {}).get("application/json", {})
                 .get("schema"),
+                response_schemas={str(code): answer["content"]["application/json"]["schema"]
+                                  for code, answer in raw.get("responses", {}).items()
+                                  if "schema" in answer.get("content", {})
+                                  .get("application/json", {})},
                 control=control,
             ))
     return ops

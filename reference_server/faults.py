@@ -84,6 +84,8 @@ REGISTRY: dict[str, Fault] = {f.name: f for f in (
           "AK/SK requests with the right access key pass whatever the signature or date"),
     Fault("cross-project-delete", "AUTH-03",
           "DELETE finds the job by id in any project, so a project deletes others' jobs"),
+    Fault("error-info-string", "RSP-03",
+          "accepted command answers carry `error_info` as an empty string, not an object"),
     Fault("random-500", "ERR-02",
           "every 50th API request answers 500 with the error body (a counter, not random)"),
     Fault("random-slow", "RSP-05",
@@ -247,6 +249,8 @@ class Faults:
                 payload["commond_result"] = "EXECUTE_SUCCESS"
             if "commond-result-missing" in self:
                 del payload["commond_result"]
+            if "error-info-string" in self:  # only the schema says what error_info is
+                payload["error_info"] = ""
         if "command-result-typo-fixed" in self and "commond_result" in payload:
             payload["command_result"] = payload.pop("commond_result")
         parts = payload.get("multipart_data")

@@ -200,7 +200,7 @@ class Connection(asyncio.Protocol):
         head = head or self.head
         if head is not None:
             method, target = head.method, head.target
-        resp = self.app.finish(resp, method, self.app.faults_for(target))
+        resp = self.app.finish(resp, method, self.app.faults_for(target), target)
         resp.close = True
         self.head = None
         self._answer(head, resp, method)

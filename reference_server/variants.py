@@ -70,6 +70,8 @@ REGISTRY: dict[str, Variant] = {v.name: v for v in (
             "400 MSS.00010004"),
     Variant("validate-job-first", "an unknown job is reported before a header or body error"),
     Variant("null-as-absent", "JSON null in an optional body field counts as the field absent"),
+    Variant("absent-as-null", "every optional answer field the server leaves out is sent as "
+            "JSON null instead, errors included (as Java services commonly serialise)"),
     Variant("accept-large-bodies", "bodies up to 16 MiB are read; a command body over 1 MiB "
             "answers 200 EXCUTE_FAILED and changes nothing"),
     Variant("reject-unknown-fields", "body fields the spec does not define are refused with 400"),
@@ -281,8 +283,12 @@ class Variants:
                          f"{APP_USER_ID_MAX} characters")
         return None
 
-    def rewrite(self, resp: Response) -> None:
-        """Apply the variants to a finished answer (it has its X-Request-Id already)."""
+    def sends_nulls(self) -> bool:
+        return "absent-as-null" in self
+
+    def rewrite(self, resp: Response, schema: dict | None = None) -> None:
+        """Apply the variants to a finished answer (it has its X-Request-Id already);
+        `schema` is the one the spec documents for it (absent-as-null reads it)."""
         payload = resp.payload
         if payload is None:
             return
@@ -295,6 +301,8 @@ class Variants:
         if "extra-fields" in self:
             payload["request_id"] = resp.headers.get("X-Request-Id", "")
             payload["trace"] = {"span_id": uuid.uuid4().hex[:16], "served_by": "reference"}
+        if self.sends_nulls() and schema is not None:
+            _nulls_for_absent(payload, schema)
 
     def _shape_command_answer(self, payload: dict) -> None:
         parts = payload.get("multipart_data")
@@ -326,6 +334,23 @@ def _without_nulls(body: dict, schema: dict) -> dict:
         sub = members.get(key, {})
         out[key] = _without_nulls(value, sub) if isinstance(value, dict) and sub else value
     return out
+
+
+def _nulls_for_absent(value, schema: dict) -> None:
+    """Every optional property the schema lists and `value` leaves out becomes null, in
+    place, in nested objects and arrays of objects too (led by the schema)."""
+    if isinstance(value, list):
+        for item in value:
+            _nulls_for_absent(item, schema.get("items", {}))
+        return
+    if not isinstance(value, dict):
+        return
+    required = set(schema.get("required", []))
+    for name, member in schema.get("properties", {}).items():
+        if name in value:
+            _nulls_for_absent(value[name], member)
+        elif name not in required:
+            value[name] = None
 
 
 def _unknown_fields(body: dict, schema: dict, prefix: str = "") -> list[str]:

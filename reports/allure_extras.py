@@ -49,6 +49,10 @@ def write_environment(allure_results_dir: Path | str, results_document: dict[str
         "Spec SHA-256": results_document.get("spec_sha256", ""),
         "Seed": results_document.get("seed", ""),
         "Started (UTC)": results_document.get("started", ""),
+        "Verdict": doc.headline(results_document.get("requirements") or []),
+        "Partial (cases tried)": ", ".join(
+            f"{row['id']} {doc.cases(row)}" for row in results_document.get("requirements") or []
+            if row.get("status") == Status.PARTIAL) or "none",
     }
     folder = Path(allure_results_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -84,7 +88,7 @@ def file_by_requirement(report_dir: Path | str, results_document: dict[str, Any]
     outcomes = Outcomes(results_document)
     report_dir = Path(report_dir)
     relabel_allure(report_dir / ALLURE_RESULTS, outcomes)
-    annotate_junit(report_dir / JUNIT_FILE, outcomes)
+    annotate_junit(report_dir / JUNIT_FILE, outcomes, results_document.get("requirements"))
 
 
 class Outcomes:
@@ -195,9 +199,10 @@ def requirement_order(rid: str) -> tuple[str, int, str]:
     return (match.group(1), int(match.group(2)), match.group(3)) if match else (rid, 0, "")
 
 
-def annotate_junit(path: Path, outcomes: Outcomes) -> None:
+def annotate_junit(path: Path, outcomes: Outcomes, rows=None) -> None:
     """Each testcase: property `requirements` (its IDs, as Xray reads them) and
-    `requirement:<ID>` = its status there, replacing those of an earlier call."""
+    `requirement:<ID>` = its status there; each testsuite: `requirement:<ID>` = the run's
+    verdict on it with its coverage ("partial 5/15 cases"). Replaces an earlier call's."""
     if not path.is_file():
         return
     try:
@@ -219,7 +224,22 @@ def annotate_junit(path: Path, outcomes: Outcomes) -> None:
         for rid in ids:
             ET.SubElement(properties, "property", name=f"requirement:{rid}",
                           value=str(statuses[rid]))
+    for suite in tree.iter("testsuite"):
+        _verdicts_of_run(suite, rows or [])
     tree.write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _verdicts_of_run(suite: ET.Element, rows: list[dict[str, Any]]) -> None:
+    properties = suite.find("properties")
+    if properties is None:
+        properties = ET.Element("properties")
+        suite.insert(0, properties)
+    for old in [p for p in properties if _is_requirement_property(p.get("name", ""))]:
+        properties.remove(old)
+    for row in rows:
+        if isinstance(row, dict) and row.get("id") and row.get("status"):
+            value = " ".join(filter(None, (str(row["status"]), doc.cases(row))))
+            ET.SubElement(properties, "property", name=f"requirement:{row['id']}", value=value)
 
 
 def _is_requirement_property(name: str) -> bool:

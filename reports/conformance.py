@@ -61,10 +61,12 @@ def markdown(document: dict[str, Any]) -> str:
 
 def _requirement_table(title: str, intro: str, rows: list[dict[str, Any]]) -> list[str]:
     lines = ["", f"## {title}", "", intro, "",
-             "| Requirement | Status | Source | Seed sentence |", "|---|---|---|---|"]
+             "| Requirement | Status | Cases tried | Source | Seed sentence |",
+             "|---|---|---|---|---|"]
     lines += [f"| **{_cell(row['id'])}** {_cell(row.get('title', ''))} | "
-              f"{_cell(row['status'].upper())} | {_cell(row.get('source', ''))} | "
-              f"{_cell(row.get('quote', ''))} |" for row in rows]
+              f"{_cell(row['status'].upper())} | {_cell(doc.cases(row))} | "
+              f"{_cell(row.get('source', ''))} | {_cell(row.get('quote', ''))} |"
+              for row in rows]
     return lines
 
 
@@ -80,6 +82,12 @@ def _evidence_sections(rows: list[dict[str, Any]]) -> list[str]:
         for row in chosen:
             lines += ["", f"### {_cell(row['id'])} {_cell(row['status'].upper())}: "
                       f"{_cell(row.get('title', ''))}", "", _fence(row.get("evidence", ""))]
+    partial = [row for row in rows if row["status"] == Status.PARTIAL]
+    if partial:
+        lines += ["", "## Partial: passed where tried, not tried everywhere", ""]
+        for row in partial:
+            lines.append(f"- **{_cell(row['id'])}** {_cell(doc.cases(row))}; not tried:")
+            lines += [f"  - {_cell(reason)}" for reason in doc.not_tried(row)]
     skipped = [row for row in rows if row["status"] in UNTESTED]
     if skipped:
         lines += ["", "## Not covered or disabled", ""]

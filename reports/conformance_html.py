@@ -34,7 +34,8 @@ padding:8px;margin:4px 0;max-height:480px;overflow:auto}
 blockquote{margin:4px 0;padding:0 8px;border-left:3px solid #d0d7de;color:#57606a}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;
 font-size:12px;color:#fff;white-space:nowrap}
-.pass{background:#1a7f37}.fail{background:#cf222e}.error{background:#9a6700}
+.pass{background:#1a7f37}.partial{background:#4d8f5e}.fail{background:#cf222e}
+.error{background:#9a6700}.cases{font-size:12px;color:#57606a;white-space:nowrap}
 .deviation{background:#bc4c00}.not-covered{background:#6e7781}.disabled{background:#8c959f}
 .unknown{background:#24292f}
 .source{font-size:13px;color:#57606a}.reason{color:#57606a;margin:4px 0}
@@ -111,7 +112,8 @@ def _table(kind: str, title: str, intro: str, rows: list[dict[str, Any]]) -> lis
         parts.append(
             f'<tr id="{_anchor(row["id"])}" class="status-{status}">'
             f'<td><code>{escape(str(row["id"]))}</code> {_title(row.get("title", ""))}</td>'
-            f'<td><span class="badge {status}">{escape(row["status"].upper())}</span></td>'
+            f'<td><span class="badge {status}">{escape(row["status"].upper())}</span>'
+            f'<div class="cases">{escape(doc.cases(row))}</div></td>'
             f'<td><div class="source">{escape(str(row.get("source", "")))}</div>'
             f'<blockquote>{escape(str(row.get("quote", "")))}</blockquote></td></tr>'
         )
@@ -128,6 +130,10 @@ def _evidence(row: dict[str, Any]) -> list[str]:
         return [f'<tr class="evidence{extra}"><td colspan="3"><strong>'
                 f"{escape(EVIDENCE[row['status']])}</strong><pre>{escape(evidence)}</pre>"
                 "</td></tr>"]
+    if row["status"] == Status.PARTIAL:
+        items = "".join(f"<li>{escape(reason)}</li>" for reason in doc.not_tried(row))
+        return [f'<tr class="reason"><td colspan="3"><p class="reason">Passed where tried; '
+                f"not tried:</p><ul class=\"reason\">{items}</ul></td></tr>"]
     if row["status"] in UNTESTED and evidence:
         return [f'<tr class="reason"><td colspan="3"><p class="reason">Why: '
                 f"{escape(evidence)}</p></td></tr>"]

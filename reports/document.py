@@ -21,8 +21,8 @@ RESULTS_FILE = "results.json"
 # Every status a requirement can have (conformance/status.py), in the order the headlines
 # name them; `deviation` is a model rule the target departs from outside strict mode, not
 # a failure.
-STATUSES = (Status.PASS, Status.FAIL, Status.DEVIATION, Status.ERROR, Status.NOT_COVERED,
-            Status.DISABLED)
+STATUSES = (Status.PASS, Status.PARTIAL, Status.FAIL, Status.DEVIATION, Status.ERROR,
+            Status.NOT_COVERED, Status.DISABLED)
 
 
 class ReportError(ValueError):
@@ -86,12 +86,14 @@ def tally(rows: list[dict[str, Any]], kind: str) -> Counter:
 
 
 def headline(rows: list[dict[str, Any]]) -> str:
-    """'N of M documented requirements pass, F fail, C not covered': M is every documented
-    requirement, so what the run could not test still shows; other statuses when present."""
+    """'N of M documented requirements pass, P partial, F fail, C not covered': M is every
+    documented requirement, so what the run could not test still shows; N passed on their
+    whole domain, P only where tried (`coverage`); other statuses when present."""
     counts = tally(rows, "documented")
     total = sum(counts.values())
     return ", ".join([f"{counts[Status.PASS]} of {total} documented requirements pass",
-                      *_phrases(counts, always=(Status.FAIL, Status.NOT_COVERED))])
+                      *_phrases(counts, always=(Status.PARTIAL, Status.FAIL,
+                                                Status.NOT_COVERED))])
 
 
 def model_headline(rows: list[dict[str, Any]]) -> str:
@@ -185,3 +187,29 @@ def _parts(document: dict[str, Any]) -> list[tuple[str, str]]:
     if document.get("stopped"):
         facts.append(("Stopped early", str(document["stopped"])))
     return facts
+
+
+def cases(row: dict[str, Any]) -> str:
+    """'5/15 cases': how many of the cases claiming the requirement judged it (`coverage`);
+    empty for a results.json older than coverage."""
+    numbers = row.get("coverage")
+    if not numbers:
+        return ""
+    return f"{numbers['tried']}/{numbers['cases']} case{'s' if numbers['cases'] != 1 else ''}"
+
+
+NOT_TRIED_SHOWN = 8  # reasons per requirement in a report; results.json has every case
+
+
+def not_tried(row: dict[str, Any]) -> list[str]:
+    """Why cases of a partial requirement were not tried: 'reason (N cases: a, b, ...)'."""
+    grouped: dict[str, list[str]] = {}
+    for case in (row.get("coverage") or {}).get("not_tried") or []:
+        grouped.setdefault(case["reason"], []).append(case["case"])
+    lines = [f"{reason} ({len(names)} case{'s' if len(names) != 1 else ''}: "
+             f"{', '.join(names[:3])}{', ...' if len(names) > 3 else ''})"
+             for reason, names in sorted(grouped.items(), key=lambda g: -len(g[1]))]
+    if len(lines) > NOT_TRIED_SHOWN:
+        lines = [*lines[:NOT_TRIED_SHOWN],
+                 f"... {len(lines) - NOT_TRIED_SHOWN} more reasons in results.json"]
+    return lines

@@ -223,6 +223,7 @@ PROBES = {
     "multipart-forgets-parts": (_reported_parts, 3, 2),
     "bad-signature-accepted": (_bad_signatures, (401, 401), (200, 200)),
     "cross-project-delete": (_delete_from_another_project, (404, 200), (200, 404)),
+    "error-info-string": (lambda a: _parts(a).get("error_info"), None, ""),
     "random-500": (_every_50th_fails, [], ["MSS.00000004"]),
     "random-slow": (_every_20th_is_slow, 0, 1),
 }
@@ -251,6 +252,9 @@ OVERLAPS = {
     ("delete-keeps-job", "delete-refused-in-job-finish"): (200, 200),
     ("delete-keeps-job", "second-delete-succeeds"): (200, 200),
     ("auth-not-enforced", "bad-signature-accepted"): (200, 200),
+    ("error-info-string", "command-result-typo-fixed"): ["commond_result", "error_info",
+                                                         "multipart_data"],
+    ("error-info-string", "commond-result-missing"): ["commond_result", "error_info"],
 }
 
 

@@ -28,6 +28,8 @@ TABLE = [
     (("pass", "error", "fail"), ("pass",), False, 1, False, Verdict.FAILED),  # fail first
     (("pass",), ("pass",), False, 1, False, Verdict.INCOMPLETE),  # pytest failed, no row did
     (("not-covered", "disabled"), ("pass",), False, 0, False, Verdict.NOTHING_TESTED),
+    (("partial", "not-covered"), ("pass",), False, 0, False, Verdict.PASSED),  # tested some
+    (("partial", "fail"), ("pass",), False, 1, False, Verdict.FAILED),
     (("not-covered",), ("deviation",), False, 0, False, Verdict.NOTHING_TESTED),
     (("fail",), ("pass",), True, 2, False, Verdict.ABORTED),  # the abort before all
     (("fail",), ("pass",), False, 2, False, Verdict.INTERRUPTED),  # Ctrl-C before a fail
@@ -52,7 +54,20 @@ def test_each_verdict_has_its_documented_code():
         Verdict.ABORTED: 4, Verdict.INTERRUPTED: 130, Verdict.FAILED: 1,
         Verdict.NO_TEST_SELECTED: 2, Verdict.PYTEST_INTERNAL_ERROR: 4,
         Verdict.PYTEST_USAGE_ERROR: 2, Verdict.INCOMPLETE: 4, Verdict.NOTHING_TESTED: 5,
-        Verdict.REPORTING_FAILED: 4, Verdict.PASSED: 0}
+        Verdict.REPORTING_FAILED: 4, Verdict.COVERAGE_SHORT: 1, Verdict.PASSED: 0}
+
+
+@pytest.mark.parametrize(("documented", "expected"), [
+    (("pass", "pass"), Verdict.PASSED),
+    (("pass", "partial"), Verdict.COVERAGE_SHORT),
+    (("pass", "not-covered"), Verdict.COVERAGE_SHORT),
+    (("pass", "disabled"), Verdict.PASSED),  # configuration said so: not a shortfall
+    (("partial", "fail"), Verdict.FAILED),  # a failure is named first
+])
+def test_require_full_coverage_fails_a_partial_run(documented, expected):
+    assert verdict(rows(documented, ("partial",)), full_coverage=True) is expected
+    assert verdict(rows(documented, ("partial",))) is (
+        Verdict.FAILED if "fail" in documented else Verdict.PASSED)
 
 
 def test_the_readme_lists_every_exit_code():
@@ -65,7 +80,8 @@ def test_the_readme_lists_every_exit_code():
 @pytest.mark.parametrize(("documented", "model", "aborted"), [
     (documented, model, aborted) for documented, model, aborted, pytest_code, _, _ in TABLE
     if pytest_code in (0, 1)] + [(("fail",), ("pass",), True)])
-def test_merge_and_run_agree_on_the_same_summary(documented, model, aborted, capsys):
+@pytest.mark.parametrize("full", [False, True], ids=["", "require-full-coverage"])
+def test_merge_and_run_agree_on_the_same_summary(documented, model, aborted, full, capsys):
     """A merge has the rows and the abort reason of its shards; a run of the same rows
     whose pytest ended as its rows say (1 with a failing test, else 0) exits the same."""
     summary = rows(documented, model)
@@ -74,8 +90,10 @@ def test_merge_and_run_agree_on_the_same_summary(documented, model, aborted, cap
     run = SimpleNamespace(rows={row["id"]: row for row in summary},
                           context=SimpleNamespace(abort_reason=reason, stopped=None,
                                                   reporting_error=None,
-                                                  replay="metastudio-conformance run"))
-    document = {"requirements": summary, "aborted": reason,
+                                                  replay="metastudio-conformance run",
+                                                  settings=SimpleNamespace(
+                                                      require_full_coverage=full)))
+    document = {"requirements": summary, "aborted": reason, "require_full_coverage": full,
                 "replay": "metastudio-conformance run"}
     assert cli._exit_code(1 if failing else 0, run) == merge.exit_code(document)
     capsys.readouterr()

@@ -31,7 +31,7 @@ from metastudio_conformance.exchange import (
     cut_of,
 )
 from metastudio_conformance.recorder import Marks, classify
-from metastudio_conformance.transport import PoliteAdapter, grace_for
+from metastudio_conformance.transport import PoliteAdapter
 from tests import hostile_answers as answers
 from tests import hostile_servers as hostile
 from tests import hostile_wire as wire
@@ -58,7 +58,7 @@ def _client(url: str) -> ApiClient:
     """The real client on a session mounted as the run mounts it (run_plugin.http_session)."""
     settings = Settings(target=url, project_id=PROJECT, token="t", request_timeout=DEADLINE)
     session = requests.Session()
-    adapter = PoliteAdapter(None, None, answer_time=DEADLINE, grace=grace_for(DEADLINE),
+    adapter = PoliteAdapter(None, None, answer_time=DEADLINE, grace=0.0,
                             max_answer_bytes=DEFAULT_MAX_ANSWER_BYTES)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

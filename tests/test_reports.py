@@ -88,7 +88,8 @@ def test_headline_counts_every_documented_requirement_and_model_rules_apart(tmp_
     model = Counter(r["status"] for r in document["requirements"] if r["kind"] == "model")
     assert documented["error"] and documented["disabled"] and model["deviation"]
     headline = (f"{documented['pass']} of {sum(documented.values())} documented requirements "
-                f"pass, {documented['fail']} fail, {documented['not-covered']} not covered, "
+                f"pass, 0 partial, {documented['fail']} fail, "
+                f"{documented['not-covered']} not covered, "
                 f"{documented['error']} errors, {documented['disabled']} disabled")
     model_line = (f"Model rules: {model['pass']} pass, {model['deviation']} deviations, "
                   f"{model['not-covered']} not covered")
@@ -101,7 +102,8 @@ def test_headline_counts_every_documented_requirement_and_model_rules_apart(tmp_
 def test_headline_names_zero_failures_and_nothing_not_covered_all_the_same():
     rows = [{"id": "A", "status": "pass", "kind": "documented"},
             {"id": "M", "status": "pass", "kind": "model"}]
-    assert doc.headline(rows) == "1 of 1 documented requirements pass, 0 fail, 0 not covered"
+    assert doc.headline(rows) == ("1 of 1 documented requirements pass, 0 partial, 0 fail, "
+                                  "0 not covered")
     assert doc.model_headline(rows) == "Model rules: 1 pass, 0 deviations"
     rows += [{"id": "B", "status": "deviation", "kind": "model"},
              {"id": "C", "status": "flaky", "kind": "documented"}]  # a status of the future
@@ -137,7 +139,7 @@ def test_every_requirement_has_one_row_with_status_source_and_quote(tmp_path):
         assert f'<span class="badge {row["status"]}">' in html.split(f'id="req-{row["id"]}"')[1]
     # Pipes inside a seed sentence must not split the Markdown row into more cells.
     cmd01 = next(line for line in md.splitlines() if line.startswith("| **CMD-01** "))
-    assert len(re.findall(r"(?<!\\)\|", cmd01)) == 5
+    assert len(re.findall(r"(?<!\\)\|", cmd01)) == 6
 
 
 def test_failure_evidence_is_shown_verbatim_and_escaped(tmp_path):
@@ -304,7 +306,8 @@ def test_document_helpers():
             {"id": "B", "status": "not-covered", "kind": "documented"},
             {"id": "C", "status": "fail", "kind": "model"},
             {"id": "D", "status": "deviation", "kind": "model"}]
-    assert doc.headline(rows) == "1 of 2 documented requirements pass, 0 fail, 1 not covered"
+    assert doc.headline(rows) == ("1 of 2 documented requirements pass, 0 partial, 0 fail, "
+                                  "1 not covered")
     assert doc.model_headline(rows) == "Model rules: 0 pass, 1 deviation, 1 fail"
     assert doc.failing(rows) == ["C"] and doc.deviating(rows) == ["D"]
 

@@ -169,7 +169,8 @@ def _headline(results: dict) -> str:
     """What the headline must begin with: every documented requirement counted."""
     counts = Counter(r["status"] for r in results["requirements"] if r["kind"] == "documented")
     return (f"{counts['pass']} of {sum(counts.values())} documented requirements pass, "
-            f"{counts['fail']} fail, {counts['not-covered']} not covered")
+            f"{counts['partial']} partial, {counts['fail']} fail, "
+            f"{counts['not-covered']} not covered")
 
 
 def test_allure_and_junit_results_are_filed_by_what_each_test_judged(nights):

@@ -50,6 +50,7 @@ SAMPLES = {
     "max_live_jobs": ("4", 4),
     "disposable": ("yes", True),
     "strict_model": ("1", True),
+    "require_full_coverage": ("1", True),
     "full_matrix": ("true", True),
     "shrink": ("false", False),
     "tls_verify": ("false", False),
