@@ -3,7 +3,7 @@
 Used for every failure, property tests and deterministic tests alike: the failing
 exchange is shown in full (method, URL, request headers and body, status, response
 headers and body, each body cut to a preview), the test's earlier requests after it in
-one line each.
+one line each. An exchange cut short (`cut`) shows the request and what had arrived.
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ from typing import Any
 
 from metastudio_conformance import printable
 from metastudio_conformance.answers import json_body, show
+from metastudio_conformance.exchange import cut_of
 from metastudio_conformance.redact import MASK
 
 BODY_PREVIEW = 600
+CUT_HEADERS = 8  # headers of a cut answer shown (a flood has thousands)
+WIRE_LINE = 700  # characters of a line of wire bytes
 CREDENTIAL_HEADERS = ("authorization", "x-auth-token")
 QUIET_HEADERS = ("user-agent", "accept", "accept-encoding", "connection", "content-length",
                  "date", "server")
@@ -38,6 +41,34 @@ def full(response, documented_method: str | None = None) -> str:
     if response.content:
         lines.append("  " + _preview(response.content))
     return printable.text("\n".join(lines))
+
+
+def cut(error: BaseException) -> str | None:
+    """The exchange a bounded-exchange error cut (`exchange.cut_of`): the request, then
+    what had arrived (the status line and headers if they had, the first and last bytes
+    off the wire); None for any other error."""
+    exchange = cut_of(error)
+    if exchange is None:
+        return None
+    request = exchange.request
+    lines = [f"{request.method} {request.url}"]
+    lines += [f"  {name}: {value}" for name, value in _headers(request.headers)]
+    if request.body:
+        lines.append("  " + _preview(request.body))
+    answer = exchange.answer
+    if answer is None or answer.headers is None:
+        lines.append("-> no complete status line and headers")
+    else:
+        fields = _headers(answer.headers)
+        lines.append(f"-> {answer.status} {answer.reason}".rstrip()
+                     + (f" ({len(fields)} headers, the first {CUT_HEADERS} shown)"
+                        if len(fields) > CUT_HEADERS else ""))
+        lines += [f"  {name}: {value}"[:200] for name, value in fields[:CUT_HEADERS]]
+    lines.append(f"  {exchange.received} byte(s) arrived; the first: {bytes(exchange.first)!r}"
+                 [:WIRE_LINE])
+    if exchange.received > len(exchange.first):
+        lines.append(f"  the last: {exchange.last!r}"[:WIRE_LINE])
+    return printable.text("Cut exchange:\n" + "\n".join(lines))
 
 
 def brief(method: str, path: str, sent: Any, status: int, received: Any) -> str:

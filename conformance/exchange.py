@@ -10,12 +10,18 @@ is theirs and count the bytes that arrive on it.
 The body is read here, decoded as a stream in bounded pieces (urllib3 >= 2.6 inflates no
 more than asked), and reading stops at `max_answer_bytes`: a decompression bomb is never
 inflated whole.
+
+The head is read as HTTP says and within bounds (`wire.BoundedHead`: 1xx answers read past,
+thousands of headers accepted, 1 MiB at most). An answer that breaks off (a reset, broken
+chunk framing, a close before the end, a head over the bounds) ends as `BrokenHead` or
+`BrokenBody`, with a line naming the exchange and the cause. Every one of these errors
+carries the exchange (`cut_of`): the request, the head if it arrived, and the first and
+last bytes that came off the wire, for the test's evidence (`evidence.cut`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.client
 import io
 import socket
 import threading
@@ -26,20 +32,41 @@ from urllib3 import connection as urllib3_connection
 from urllib3 import connectionpool
 from urllib3 import exceptions as urllib3_errors
 
+from metastudio_conformance import wire
+
 READ_SIZE = 64 * 1024  # decoded bytes asked for per read: the most one read inflates
 DEFAULT_MAX_ANSWER_BYTES = 8 * 1024 * 1024
+WIRE_PREVIEW = 512  # bytes kept of what arrived first, for the evidence
+WIRE_TAIL = 256  # ... and of what arrived last
 
 
 class ExchangeTimeout(http_errors.ReadTimeout):
     """The exchange (connecting, sending, the whole answer) outlived its deadline."""
 
     sent = True  # False when it was cut while connecting: the target never got it
+    exchange = None  # the Exchange it cut
 
 
 class AnswerTooLarge(http_errors.RequestException):
     """The decoded answer is larger than `max_answer_bytes`; the rest was not read."""
 
     sent = True
+    exchange = None
+
+
+class BrokenHead(http_errors.ConnectionError):
+    """The status line and headers broke off, or are not HTTP's, or are over the bounds.
+    (requests wraps it in a ConnectionError of the same text.)"""
+
+    sent = True
+    exchange = None
+
+
+class BrokenBody(http_errors.ChunkedEncodingError):
+    """The body broke off: a reset, broken chunk framing, a close before its length."""
+
+    sent = True
+    exchange = None
 
 
 class Exchange:
@@ -51,8 +78,18 @@ class Exchange:
         self.deadline = deadline  # time.monotonic() value, or None: no deadline
         self.connection = None
         self.received = 0  # bytes read from the socket: status line, headers, body
+        self.first = bytearray()  # the first WIRE_PREVIEW of them ...
+        self.last = b""  # ... and the last WIRE_TAIL
+        self.answer = None  # http.client's answer: its status and headers, once read
         self.phase = "connecting"
         self.expired = False
+
+    def arrived(self, data) -> None:
+        """Count bytes read off the socket, keeping the first and the last few."""
+        self.received += len(data)
+        if len(self.first) < WIRE_PREVIEW:
+            self.first += data[: WIRE_PREVIEW - len(self.first)]
+        self.last = (self.last + bytes(data[-WIRE_TAIL:]))[-WIRE_TAIL:]
 
     def past_deadline(self) -> bool:
         return self.expired or (self.deadline is not None and time.monotonic() >= self.deadline)
@@ -76,7 +113,36 @@ class Exchange:
             f"while {self.phase}, after {self.received} byte(s) had arrived",
             request=self.request)
         error.sent = self.phase != "connecting"
+        error.exchange = self
         return error
+
+    def broken(self, kind: type, error: BaseException):
+        """`kind` (BrokenHead or BrokenBody) for `error`, naming the exchange and the cause."""
+        headers = None if self.answer is None else self.answer.headers
+        broken = kind(f"the answer to {self.request.method} {self.request.path_url} failed: "
+                      f"{wire.cause(error, headers)}; while {self.phase}, after "
+                      f"{self.received} byte(s) had arrived", request=self.request)
+        broken.sent = self.phase != "connecting"
+        broken.exchange = self
+        return broken
+
+
+def sent_unanswered(error: BaseException) -> bool:
+    """Whether `error` cut an exchange whose request had reached the target (one that
+    broke while connecting had not), also when requests wrapped it."""
+    for candidate in (error, *error.args[:1]):
+        if isinstance(candidate, (ExchangeTimeout, AnswerTooLarge, BrokenHead, BrokenBody)):
+            return candidate.sent
+    return False
+
+
+def cut_of(error: BaseException) -> Exchange | None:
+    """The exchange a bounded-exchange error cut, also when requests wrapped the error."""
+    for candidate in (error, *error.args[:1], error.__cause__, error.__context__):
+        exchange = getattr(candidate, "exchange", None)
+        if isinstance(exchange, Exchange):
+            return exchange
+    return None
 
 
 class _Watchdog:
@@ -144,7 +210,7 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, buffer) -> int | None:
         count = self._raw.readinto(buffer)
         if count and self._exchange is not None:
-            self._exchange.received += count
+            self._exchange.arrived(memoryview(buffer)[:count])
         return count
 
     def close(self) -> None:
@@ -152,12 +218,15 @@ class _CountingReader(io.RawIOBase):
         super().close()
 
 
-class _CountedResponse(http.client.HTTPResponse):
+class _CountedResponse(wire.BoundedHead):
     def __init__(self, sock, *args, **kwargs) -> None:
         super().__init__(sock, *args, **kwargs)
+        exchange = _exchange()
         self.fp.close()  # http.client's own reader, unused: ours counts
         self.fp = io.BufferedReader(_CountingReader(sock.makefile("rb", buffering=0),
-                                                    _exchange()))
+                                                    exchange))
+        if exchange is not None:
+            exchange.answer = self
 
 
 class _Watched:
@@ -186,11 +255,24 @@ class _WatchedHTTPS(_Watched, urllib3_connection.HTTPSConnection):
     pass
 
 
-class _HTTPPool(connectionpool.HTTPConnectionPool):
+class _Telling:
+    """A pool whose broken answers say what broke (urllib3 says "Connection aborted.")."""
+
+    def urlopen(self, *args, **kwargs):
+        try:
+            return super().urlopen(*args, **kwargs)
+        except urllib3_errors.ProtocolError as error:
+            exchange = _exchange()
+            if exchange is None or exchange.past_deadline():
+                raise  # the deadline's: the adapter says so
+            raise exchange.broken(BrokenHead, error) from error
+
+
+class _HTTPPool(_Telling, connectionpool.HTTPConnectionPool):
     ConnectionCls = _WatchedHTTP
 
 
-class _HTTPSPool(connectionpool.HTTPSConnectionPool):
+class _HTTPSPool(_Telling, connectionpool.HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPS
 
 
@@ -199,7 +281,8 @@ WATCHED_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
 
 def read_body(response, exchange: Exchange, max_bytes: int) -> bytes:
     """The decoded body, read in bounded pieces; past the deadline `ExchangeTimeout`, past
-    `max_bytes` `AnswerTooLarge`. Either way the connection is closed."""
+    `max_bytes` `AnswerTooLarge`, broken off `BrokenBody`. Each way the connection is
+    closed."""
     exchange.phase = "reading the body"
     raw = response.raw
     body = bytearray()
@@ -207,8 +290,7 @@ def read_body(response, exchange: Exchange, max_bytes: int) -> bytes:
         while chunk := raw.read1(READ_SIZE, decode_content=True):
             body += chunk
             if len(body) > max_bytes:
-                raise AnswerTooLarge(_too_large(exchange, raw, response, max_bytes),
-                                     request=exchange.request)
+                raise _too_large(exchange, raw, response, max_bytes)
             if exchange.past_deadline():
                 raise exchange.timeout_error()
         if exchange.expired:  # the watchdog's shutdown can look like a body's end
@@ -224,7 +306,7 @@ def read_body(response, exchange: Exchange, max_bytes: int) -> bytes:
             raise exchange.timeout_error() from error
         if isinstance(error, urllib3_errors.DecodeError):
             raise http_errors.ContentDecodingError(error, request=exchange.request) from error
-        raise http_errors.ChunkedEncodingError(error, request=exchange.request) from error
+        raise exchange.broken(BrokenBody, error) from error
     except BaseException:  # the cap, the deadline, the end of the test: free the socket
         response.close()
         body.clear()
@@ -232,8 +314,12 @@ def read_body(response, exchange: Exchange, max_bytes: int) -> bytes:
     return bytes(body)
 
 
-def _too_large(exchange: Exchange, raw, response, max_bytes: int) -> str:
+def _too_large(exchange: Exchange, raw, response, max_bytes: int) -> AnswerTooLarge:
     encoding = response.headers.get("Content-Encoding") or "identity"
-    return (f"the answer to {exchange.request.method} {exchange.request.path_url} is over "
-            f"max_answer_bytes ({max_bytes} bytes) decoded (Content-Encoding: {encoding}; "
-            f"{raw.tell()} byte(s) of body received on the wire); the rest was not read")
+    error = AnswerTooLarge(
+        f"the answer to {exchange.request.method} {exchange.request.path_url} is over "
+        f"max_answer_bytes ({max_bytes} bytes) decoded (Content-Encoding: {encoding}; "
+        f"{raw.tell()} byte(s) of body received on the wire); the rest was not read",
+        request=exchange.request)
+    error.exchange = exchange
+    return error

@@ -25,6 +25,7 @@ from metastudio_conformance import (
     checks,
     contract,
     coverage,
+    evidence,
     printable,
     probe_groups,
     requirements,
@@ -142,7 +143,10 @@ def classify(error: BaseException | None, marks: Marks) -> list[tuple[str, str, 
         if not attributed:
             kind = ("network error" if isinstance(leaf, requests.RequestException) else
                     "setup error" if isinstance(leaf, SuiteError) else "suite error")
-            found += [(rid, Status.ERROR, f"{kind}: {_first_lines(leaf)}") for rid in marks.claims]
+            text = f"{kind}: {_first_lines(leaf)}"
+            if exchange := evidence.cut(leaf):  # an exchange cut short: what was sent, got
+                text += "\n" + exchange
+            found += [(rid, Status.ERROR, text) for rid in marks.claims]
     if not found:
         return [(rid, Status.ERROR, "test failed without an exception") for rid in marks.claims]
     charged = {rid for rid, _, _ in found}

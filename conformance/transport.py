@@ -26,10 +26,9 @@ from requests.adapters import HTTPAdapter
 from metastudio_conformance.exchange import (
     DEFAULT_MAX_ANSWER_BYTES,
     WATCHED_POOLS,
-    AnswerTooLarge,
     Exchange,
-    ExchangeTimeout,
     read_body,
+    sent_unanswered,
     watched,
 )
 
@@ -91,9 +90,10 @@ class PoliteAdapter(HTTPAdapter):
             watcher.before(request)
         try:
             response = self._send_politely(request, **kwargs)
-        except (ExchangeTimeout, AnswerTooLarge) as cut:
-            # The target got the request but its answer was cut: no response hook fires.
-            if cut.sent:
+        except http_errors.RequestException as cut:
+            # The target got the request but its answer was cut or broke off: no response
+            # hook fires.
+            if sent_unanswered(cut):
                 for hook in self.unanswered:
                     hook(None)
             raise

@@ -18,10 +18,11 @@ import pytest
 import requests
 import schemathesis
 
-from metastudio_conformance.exchange import AnswerTooLarge, ExchangeTimeout
+from metastudio_conformance.exchange import AnswerTooLarge, ExchangeTimeout, cut_of
 from metastudio_conformance.transport import PoliteAdapter, grace_for
 from tests import hostile_answers as answers
 from tests import hostile_servers as hostile
+from tests import hostile_wire as wire
 from tests.conftest import CliResult
 
 DEADLINE = 1.5  # seconds, the adapter's answer_time (the run's request_timeout)
@@ -123,8 +124,9 @@ def test_answers_within_both_bounds_are_read_whole():
 
 
 @pytest.mark.parametrize("handle", [hostile.handler(answers.bomb("gzip", False)),
-                                    hostile.slow_drip],
-                         ids=["gzip-bomb", "trickled-head"])
+                                    hostile.slow_drip, hostile.handler(wire.reset_mid_body),
+                                    hostile.handler(wire.endless_headers)],
+                         ids=["gzip-bomb", "trickled-head", "reset-mid-body", "header-flood"])
 def test_schemathesis_calls_on_the_runs_session_are_bounded(handle):
     # case.call asks the session for a stream, then reads `.content`: the adapter's read
     schema = schemathesis.openapi.from_dict({
@@ -133,11 +135,13 @@ def test_schemathesis_calls_on_the_runs_session_are_bounded(handle):
     case = schema["/jobs"]["GET"].Case()
     with hostile.serving(handle) as listener:
         started = time.monotonic()
-        with pytest.raises((AnswerTooLarge, ExchangeTimeout)) as caught:
+        with pytest.raises(requests.RequestException) as caught:
             case.call(base_url=listener.url, session=_session(), timeout=DEADLINE * 4)
     assert time.monotonic() - started < DEADLINE + SLACK
     assert str(caught.value).startswith(("the answer to GET /jobs is over max_answer_bytes",
-                                         "GET /jobs did not complete within 1.5 s"))
+                                         "GET /jobs did not complete within 1.5 s",
+                                         "the answer to GET /jobs failed: "))
+    assert cut_of(caught.value) is not None  # the test's evidence gets the exchange
 
 
 PEAK_RSS_LIMIT = 512 << 20  # issue 18: the CLI stays under 512 MiB whatever the target
@@ -167,25 +171,51 @@ def _run_measured(args: list[str], report_dir: Path, env: dict,
     return result, usage.ru_maxrss * 1024  # Linux counts it in KiB
 
 
+# case -> (what the target does past its preflight, what the clear line says)
+RUN_CASES = {
+    "gzip-bomb": (answers.bomb("gzip", True),
+                  r"is over max_answer_bytes \(8388608 bytes\) decoded \(Content-Encoding: gzip"),
+    "trickled-body": (answers.trickled_body,
+                      r"did not complete within 2 s .*cut while reading the body"),
+    "reset-mid-body": (wire.reset_mid_body, r"failed: the target reset the connection"),
+    "broken-chunks": (wire.bad_chunk_size, r"failed: its chunked framing is broken"),
+    "header-flood": (wire.endless_headers, r"failed: its head is too large"),
+    "keep-alive-stall": (wire.stalls_after_answering,
+                         r"did not complete within 2 s .*cut while waiting for the status line"),
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("respond", [answers.bomb("gzip", True), answers.trickled_body],
-                         ids=["gzip-bomb", "trickled-body"])
-def test_a_run_against_a_target_hostile_after_its_preflight_ends_in_time(respond, tmp_path):
-    # The preflight and the control interface answer well; Show, command and DELETE do not.
+@pytest.mark.parametrize("case", list(RUN_CASES))
+def test_a_run_against_a_target_hostile_after_its_preflight_ends_in_time(case, tmp_path):
+    # The preflight and the control interface answer well; Show, List's count, command and
+    # DELETE do not. The test seeds three jobs, so the cleanup has jobs to delete.
+    respond, says = RUN_CASES[case]
     max_time = 30
     with hostile.serving(hostile.api_preflight(respond)) as listener:
         started = time.monotonic()
         result, peak = _run_measured(
             ["run", "--target", listener.url, "--project-id", "0" * 31 + "1",
-             "--max-time", str(max_time), "--seed", "1", "-k", "test_unknown_job_is_not_found"],
+             "--max-time", str(max_time), "--seed", "1",
+             "-k", "test_delete_removes_exactly_one_job"],
             tmp_path / "reports", env={"METASTUDIO_TOKEN": "t", "METASTUDIO_REQUEST_TIMEOUT": "2"},
             timeout=max_time + grace_for(2) + 15)
     seconds = time.monotonic() - started
     assert result.code in (1, 4), result.stderr
     assert "Traceback (most recent" not in result.stdout + result.stderr
     assert seconds < max_time + grace_for(2), seconds
-    assert (result.report_dir / "results.json").is_file()
-    assert result.results["requests_sent"] > 0  # a cut exchange still went to the target
-    assert re.search(r"(is over max_answer_bytes \(8388608 bytes\) decoded \(Content-Encoding: "
-                     r"gzip|did not complete within 2 s)", result.stdout), result.stdout[-3000:]
     assert peak < PEAK_RSS_LIMIT, f"peak RSS {peak >> 20} MiB"
+    assert (result.report_dir / "conformance.md").is_file()
+    assert result.results["requests_sent"] > 0  # the seeds at least
+    assert result.results["cleanup_requests"] > 0  # cut or broken off, still sent
+    line = re.search(rf"network error: .*{says}.*", result.stdout)
+    assert line and "/digital-human-training-manage/user/jobs/" in line.group(), result.stdout
+    [test] = [t for t in result.results["tests"] if t["status"] == "error"]
+    evidence = test["evidence"]["DEL-04"]
+    assert evidence.startswith(line.group().strip()), evidence
+    method, url = re.search(r"\nCut exchange:\n(\w+) (\S+)\n  X-Auth-Token: \[redacted\]\n",
+                            evidence).groups()
+    cut = [(r.method, r.path) for r in listener.requests].index((method, url[len(
+        listener.url):]))
+    # the cleanup ran after the test: it sent DELETEs for the jobs left
+    assert any(r.method == "DELETE" for r in listener.requests[cut + 1:]), listener.requests
