@@ -12,6 +12,7 @@ state that none reaches is reported as not covered, never as passed.
 from __future__ import annotations
 
 import sys
+import time
 
 from metastudio_conformance import cleanup as leftovers
 from metastudio_conformance import contract, inventory, placeholders, requirements
@@ -21,6 +22,7 @@ from metastudio_conformance.outcomes import disabled, not_covered
 from metastudio_conformance.pool import JobPool, Ledger
 
 PRODUCT_TAG = "metastudio-conformance"
+SETTLE_POLLS = 10  # Shows per job at most while --settle-time waits
 
 
 class JobFactory:
@@ -35,6 +37,10 @@ class JobFactory:
         self.used_create = False  # then the cleanup also sweeps the run's jobs by run id
         self.made = 0  # jobs this factory seeded or created
         self.origin: dict[str, str] = {}  # job id -> control, inventory or create
+        self.moved: set[str] = set()  # jobs a command (or the target) moved on
+        self.settled = False  # --settle-time waited already
+        # proofs go stale by themselves on a service that moves jobs (`_without_control`)
+        self.pool.reshow = bool(api.settings.settle_time) or self.control is False
 
     def reachable_states(self) -> list[str]:
         """Every state through the control interface, else only the initial one; the
@@ -45,7 +51,7 @@ class JobFactory:
                 self._track(self.api.seed(contract.initial_state()), "control")
                 self.control = True
             except SeedError:
-                self.control = False
+                self._without_control()
         initial = contract.initial_state()
         others = [state for state in contract.job_states() if state != initial]
         if self.control:
@@ -67,7 +73,7 @@ class JobFactory:
             except SeedError:
                 if self.control:
                     raise
-                self.control = False
+                self._without_control()
         for entry in [e for e in self.spare if e.state == state]:
             self.spare.remove(entry)
             if self.api.state_of(entry.job_id) == state:
@@ -77,9 +83,16 @@ class JobFactory:
             return self.pool.lend(self._create(), state)
         if self._adopt_moved() and (job_id := self.pool.take(state, self.api.show)):
             return job_id
+        if self._settle() and (job_id := self.pool.take(state, self.api.show)):
+            return job_id
         not_covered(f"no way to reach {state}: the target has no control interface, the "
                     f"inventory has no disposable job in it, and Create gives "
                     f"{contract.initial_state()}")
+
+    def _without_control(self) -> None:
+        """A real service moves jobs by itself: proofs are shown again before a lend."""
+        self.control = False
+        self.pool.reshow = True
 
     def _adopt_moved(self) -> int:
         """Jobs of finished tests that carried something out (a command moved them on, or
@@ -93,8 +106,35 @@ class JobFactory:
             state = self.pool.ledger.rebase(job_id, self.api.show)
             if state is not None:
                 self.pool.free.setdefault(state, []).append(job_id)
+                self.moved.add(job_id)
                 found += 1
         return found
+
+    def _settle(self) -> int:
+        """--settle-time: once in the run, wait up to that long for the jobs found moved
+        (`_adopt_moved`) to move on by themselves, polling Show (within the rate limit,
+        SETTLE_POLLS times at most); each lands in the pool under its new state. Returns
+        how many moved."""
+        settle = self.api.settings.settle_time
+        if not settle or self.settled:
+            return 0
+        self.settled = True
+        waiting = {job: state for state, jobs in self.pool.free.items() for job in jobs
+                   if job in self.moved}
+        landed = 0
+        ends = time.monotonic() + settle
+        while waiting and time.monotonic() < ends:
+            time.sleep(min(max(settle / SETTLE_POLLS, 1.0), max(ends - time.monotonic(), 0)))
+            for job_id, before in list(waiting.items()):
+                self.api.show(job_id)  # the ledger sees the answer
+                now = self.pool.ledger.last_seen(job_id)
+                if now != before:
+                    if job_id in self.pool.free.get(before, []):
+                        self.pool.free[before].remove(job_id)
+                    self.pool.refile(job_id)
+                    del waiting[job_id]
+                    landed += now not in (None, "gone")
+        return landed
 
     def _create(self) -> str:
         return self.create()["job_id"]

@@ -99,20 +99,30 @@ class JobPool:
         self.free: dict[str, list[str]] = {}
         self.lent: dict[str, str] = {}  # job id -> the state it was handed out in
         self.reused = 0  # hand-outs of a proven job instead of a new one
+        self.reshow = False  # the target moves jobs by itself (--settle-time): every proof
+        # is shown again just before its job is lent, and a job found elsewhere is re-filed
 
     def take(self, state: str, show) -> str | None:
         """A free job proven in `state` (shown again with `show` if a DELETE came since
-        its proof), or None."""
+        its proof, or always with `reshow`), or None."""
         while self.free.get(state):
             job_id = self.free[state].pop()
-            if not self.ledger.untouched_in(job_id, state) and \
-                    self.ledger.proven_before_a_delete(job_id, state):
+            if self.reshow or (not self.ledger.untouched_in(job_id, state) and
+                               self.ledger.proven_before_a_delete(job_id, state)):
                 show(job_id)  # the ledger sees the answer
             if self.ledger.untouched_in(job_id, state):
                 self.lent[job_id] = state
                 self.reused += 1
                 return job_id
+            self.refile(job_id)
         return None
+
+    def refile(self, job_id: str) -> None:
+        """A free job whose last Show found it in another state, with nothing sent since,
+        is free under that state."""
+        now = self.ledger.last_seen(job_id)
+        if now not in (None, "gone") and job_id not in self.free.get(now, []):
+            self.free.setdefault(now, []).append(job_id)
 
     def lend(self, job_id: str, state: str) -> str:
         self.lent[job_id] = state

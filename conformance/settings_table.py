@@ -190,6 +190,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("allow_writes", Kind.SWITCH, "let the run create, command and delete jobs on a "
             "non-loopback target", options=(Option("--allow-writes", const=True),),
             replay=Replay.GIVEN),
+    Setting("settle_time", Kind.SECONDS, "seconds to wait, once, for the run's moved jobs to "
+            "leave a transient state by themselves (a real service reviews a video and fails "
+            "or accepts it); Show polled within the rate limit (none: never wait)",
+            options=(Option("--settle-time", metavar="SECONDS"),), positive=True,
+            replay=Replay.GIVEN),
     Setting("max_live_jobs", Kind.INTEGER, "jobs of the run alive at once per project (none "
             "on loopback, 20 elsewhere): older deletable ones are deleted first",
             options=(Option("--max-live-jobs", metavar="N"),), positive=True),

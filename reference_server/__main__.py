@@ -61,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_limit_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--auto-verify-after", type=float, default=0, metavar="SECONDS",
+                   help="a job AUTO_VERIFYING this long fails its automatic review by itself "
+                        "(AUTO_VERIFY_FAILED), as a real service moves jobs without a request "
+                        "(0, the default: never)")
     g = p.add_argument_group("limits", "what one client may cost the server (README, Limits)")
     g.add_argument("--max-body", type=int, default=MAX_BODY, metavar="BYTES",
                    help=f"refuse larger request bodies with 400 (default {MAX_BODY})")
@@ -137,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             max_body=args.max_body, max_connections=args.max_connections,
             access_log=args.access_log, delay_ms=args.delay_ms,
             max_jobs=args.max_jobs, job_ttl=args.job_ttl,
+            auto_verify_after=args.auto_verify_after,
         )
         app = App(options)
     except (ValueError, UnknownFault) as exc:
@@ -156,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"alt-errors={options.alt_errors} extra-fields={options.extra_fields} "
                      f"delay-ms={options.delay_ms} max-jobs={options.max_jobs} "
                      f"job-ttl={options.job_ttl:g} "
+                     f"auto-verify-after={options.auto_verify_after:g} "
                      f"max-body={options.max_body} max-connections={options.max_connections} "
                      f"na-projects={','.join(sorted(options.na_projects)) or 'none'} "
                      f"variants={','.join(sorted(options.variants)) or 'none'}\n")

@@ -60,6 +60,7 @@ class Options:
     variants: frozenset[str] = frozenset()  # registry names (variants.py), old options too
     max_jobs: int = DEFAULT_MAX_JOBS  # jobs kept, all projects together; oldest go first
     job_ttl: float = 0  # seconds a job lives after its creation; 0 = until the cap
+    auto_verify_after: float = 0  # AUTO_VERIFYING fails by itself after this long; 0 = never
 
     def __post_init__(self):
         if bool(self.ak) != bool(self.sk):
@@ -76,6 +77,9 @@ class Options:
             raise ValueError("max_jobs must be at least 1")
         if not 0 <= self.job_ttl < 10**9:
             raise ValueError("job_ttl must be 0 (no expiry) or a positive number of seconds")
+        if not 0 <= self.auto_verify_after < 10**9:
+            raise ValueError("auto_verify_after must be 0 (never) or a positive number of "
+                             "seconds")
 
     def _check_limits(self) -> None:
         """Refuse connection limits that cannot be meant (timeouts: 0 switches one off)."""
@@ -131,7 +135,7 @@ class App:
         self.no_faults = Faults()
         self.variants = variants.Variants(options.variants)
         self.lifecycle = Lifecycle(self.contract, self.variants.rules(RULES, self.contract.states))
-        self.store = Store(options.max_jobs, options.job_ttl)
+        self.store = Store(options.max_jobs, options.job_ttl, options.auto_verify_after)
         self._validators: dict[int, Draft4Validator] = {}
         self.auth = Authenticator(options.token, options.ak, options.sk,
                                   signature_code=variants.signature_code(options.alt_errors))

@@ -49,6 +49,12 @@ class Job:
     create_time: datetime = field(default_factory=now)
     last_update_time: datetime = field(default_factory=now)
     born: float = field(default_factory=time.monotonic, repr=False)  # for job_ttl
+    entered: float = field(default_factory=time.monotonic, repr=False)  # its state, when
+
+    def __setattr__(self, name: str, value) -> None:
+        if name == "state" and getattr(self, "state", None) != value:
+            object.__setattr__(self, "entered", time.monotonic())
+        object.__setattr__(self, name, value)
 
     def touch(self) -> None:
         self.last_update_time = now()
@@ -76,10 +82,12 @@ MIN_UPLOADS = 2_000  # room for one Create of 1000 parts even under a small cap
 
 
 class Store:
-    def __init__(self, max_jobs: int = DEFAULT_MAX_JOBS, job_ttl: float = 0) -> None:
+    def __init__(self, max_jobs: int = DEFAULT_MAX_JOBS, job_ttl: float = 0,
+                 auto_verify_after: float = 0) -> None:
         # re-entrant: a command's effect (run under update()) may mint upload URLs
         self._lock = threading.RLock()
         self.max_jobs, self.job_ttl = max_jobs, job_ttl
+        self.auto_verify_after = auto_verify_after  # the service's own review (0: never)
         self.max_uploads = max(UPLOADS_PER_JOB * max_jobs, MIN_UPLOADS)
         # insertion order = creation order, so the oldest job is always the first
         self._jobs: OrderedDict[tuple[str, str], Job] = OrderedDict()
@@ -97,7 +105,16 @@ class Store:
                     "removed": len(self._removed), "forgotten": self.forgotten}
 
     def _expire(self) -> None:
-        """Forget the jobs older than job_ttl (caller holds the lock)."""
+        """Forget the jobs older than job_ttl, and let the service's own review fail the
+        jobs AUTO_VERIFYING for auto_verify_after seconds (caller holds the lock): a real
+        service moves jobs without a client's request, as this one then does."""
+        if self.auto_verify_after:
+            limit = time.monotonic() - self.auto_verify_after
+            for job in self._jobs.values():
+                if job.state == "AUTO_VERIFYING" and job.entered <= limit:
+                    job.state = "AUTO_VERIFY_FAILED"
+                    job.log("AUTO_VERIFY", "the automatic review failed (--auto-verify-after)")
+                    job.touch()
         if not self.job_ttl:
             return
         limit = time.monotonic() - self.job_ttl

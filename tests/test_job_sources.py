@@ -152,3 +152,25 @@ def test_inventory_without_a_target_is_one_line(tmp_path):
     assert result.code == 2
     assert result.stderr.strip().splitlines()[-1].startswith("metastudio-conformance: ")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_settle_time_waits_for_a_job_the_service_moves_by_itself(tmp_path, server_factory):
+    """A service whose automatic review fails a job AUTO_VERIFYING after 2 s: with
+    --settle-time the workflow's job is used in AUTO_VERIFYING, then waited for, and used
+    again in AUTO_VERIFY_FAILED; the DELETE gate has three states, one reached only by
+    waiting. Without it, that state is not reached, and nothing is misjudged."""
+    server = server_factory("--token", TOKEN, "--auto-verify-after", "2")
+    select = ["-k", "test_documented_workflow or test_delete_in_state"]
+    waited = run_cli([*server.run_args(), "--no-control", "--settle-time", "10", *select],
+                     tmp_path / "waited", env={"METASTUDIO_TOKEN": TOKEN})
+    assert waited.code == 0, waited.stderr[-2000:]
+    gate = {row["state"]: row["observed"] for row in waited.results["matrices"]["delete_gate"]}
+    assert gate == {"WAIT_FILE_UPLOAD": 200, "AUTO_VERIFYING": 400, "AUTO_VERIFY_FAILED": 200}
+    assert waited.statuses()["DEL-01"] == waited.statuses()["DEL-02"] == "partial"
+    assert waited.results["duration_s"] < 60
+    plain = run_cli([*server.run_args(), "--no-control", *select], tmp_path / "plain",
+                    env={"METASTUDIO_TOKEN": TOKEN})
+    assert plain.code == 0, plain.stderr[-2000:]
+    assert "AUTO_VERIFY_FAILED" not in {
+        row["state"] for row in plain.results["matrices"]["delete_gate"]}

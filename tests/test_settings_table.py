@@ -46,6 +46,7 @@ SAMPLES = {
     "max_answer_bytes": ("65536", 65536),
     "rate_limit": ("2/s", "2/s"),
     "max_time": ("60", 60.0),
+    "settle_time": ("30", 30.0),
     "allow_writes": ("true", True),
     "max_live_jobs": ("4", 4),
     "disposable": ("yes", True),
