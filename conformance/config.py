@@ -180,7 +180,12 @@ def validate(values: dict[str, Any]) -> Settings:
         conservative = {"max_examples": 10, "rate_limit": "5/s", "max_live_jobs": 20}
         settings = replace(settings, **{k: v for k, v in conservative.items()
                                         if k not in values})
+    if settings.rate_limit is not None and "max_requests" not in values:
+        settings = replace(settings, max_requests=DEFAULT_REQUEST_BUDGET)  # ~3 min at 5/s
     return settings
+
+
+DEFAULT_REQUEST_BUDGET = 800  # a rate-limited target's (issue 19: at 5/s, a run in 3.5 min)
 
 
 def _check_budgets(settings: Settings) -> None:

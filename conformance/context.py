@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 
@@ -50,6 +51,7 @@ class RunContext:
     cleanup_elsewhere: int = 0  # cleanup requests of the run's workers (`workers`)
     jobs_elsewhere: dict[str, int] = field(default_factory=dict)  # and their jobs
     matrices: dict[str, list[dict]] = field(default_factory=dict)  # see note()
+    meter: Any = None  # the run session's PoliteAdapter: the requests the tests spent
 
     @classmethod
     def build(cls, settings: Settings, selection: str | None = None) -> RunContext:
@@ -63,6 +65,20 @@ class RunContext:
     @property
     def deadline(self) -> float | None:
         return self.started + self.settings.max_time if self.settings.max_time else None
+
+    @property
+    def request_budget(self) -> int | None:
+        """This process's share of `max_requests` (the workers split it evenly)."""
+        budget = self.settings.max_requests
+        return budget and max(1, budget // max(self.settings.workers, 1))
+
+    def budget_spent(self) -> str | None:
+        """Why no test may start any more, if the request budget is spent (counted by the
+        session's transport, `meter`)."""
+        budget = self.request_budget
+        if budget is None or self.meter is None or self.meter.spent < budget:
+            return None
+        return f"the run's request budget (max_requests {self.settings.max_requests}) was spent"
 
     def deviate(self, violation: Violation) -> None:
         """A model rule broken: a failure in strict mode, otherwise a recorded deviation

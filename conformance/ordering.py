@@ -33,6 +33,9 @@ TIERS = (
 )
 
 
+FIRST_CASES = 2  # tests per requirement a request budget spends on first
+
+
 def tier(item) -> tuple[int, bool]:
     module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
     name = getattr(item, "originalname", item.name)
@@ -47,3 +50,25 @@ def tier(item) -> tuple[int, bool]:
 
 def cheap_first(items: list) -> list:
     return sorted(items, key=tier)  # stable: pytest's order within a tier
+
+
+def coverage_first(items: list, marks_of, per_requirement: int = FIRST_CASES) -> list:
+    """With a request budget (`max_requests`): first cases of every requirement before the
+    rest, so what the budget buys covers the most. Each test, in the cheap-first order,
+    goes first if it claims a requirement with fewer than `per_requirement` first tests
+    (two: a first case may turn out unreachable) and its job can be had without the control
+    interface (no state but Create's); the rest keep their order."""
+    from metastudio_conformance import contract
+
+    first, rest, chosen = [], [], {}
+    for item in items:
+        claims = marks_of(item).claims
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        reachable = params.get("state", contract.initial_state()) == contract.initial_state()
+        if reachable and any(chosen.get(rid, 0) < per_requirement for rid in claims):
+            first.append(item)
+            for rid in claims:
+                chosen[rid] = chosen.get(rid, 0) + 1
+        else:
+            rest.append(item)
+    return first + rest

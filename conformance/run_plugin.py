@@ -70,6 +70,8 @@ class ConformancePlugin:
                 raise pytest.UsageError(f"{item.nodeid} must name known requirements "
                                         f"(got {marks.claims or 'none'}, {unknown})")
         items[:] = ordering.cheap_first(items)
+        if self.context.settings.max_requests:  # what the budget buys covers most first
+            items[:] = ordering.coverage_first(items, marks_of)
 
     def pytest_collection_finish(self, session) -> None:
         self.context.started = time.monotonic()  # the time budget is the tests' own
@@ -86,6 +88,9 @@ class ConformancePlugin:
         """Past the deadline no test starts: the run stops, and each test not reached is
         recorded not run with the reason (`scope`), under workers too."""
         context = self.context
+        if context.budget_spent():
+            context.stopped = context.stopped or context.budget_spent()
+            return True  # handled: not run
         if context.deadline is None or time.monotonic() < context.deadline:
             return None
         context.stopped = context.stopped or time_budget.ran_out(context.settings.max_time)
@@ -219,7 +224,9 @@ class ConformancePlugin:
             adapter = PoliteAdapter(settings.rate_per_second(), self.context.deadline,
                                     answer_time=settings.request_timeout,
                                     grace=0.0,  # an exchange in flight at the deadline is cut
-                                    max_answer_bytes=settings.max_answer_bytes)
+                                    max_answer_bytes=settings.max_answer_bytes,
+                                    max_requests=self.context.request_budget)
+            self.context.meter = adapter  # the request budget is counted there
             adapter.watchers.append(self.context.ledger)  # which jobs are proven untouched
             adapter.unanswered.append(self.context.count)  # sent, answer cut: still counted
             session.mount("http://", adapter)

@@ -190,6 +190,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("allow_writes", Kind.SWITCH, "let the run create, command and delete jobs on a "
             "non-loopback target", options=(Option("--allow-writes", const=True),),
             replay=Replay.GIVEN),
+    Setting("max_requests", Kind.INTEGER, "request budget of the tests (800 on a rate-limited "
+            "target, else none): every requirement's first case is sent before any second, "
+            "and tests past it are reported not-run; cleanup is not counted",
+            options=(Option("--max-requests", metavar="N"),), positive=True,
+            replay=Replay.GIVEN),
     Setting("settle_time", Kind.SECONDS, "seconds to wait, once, for the run's moved jobs to "
             "leave a transient state by themselves (a real service reviews a video and fails "
             "or accepts it); Show polled within the rate limit (none: never wait)",

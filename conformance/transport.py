@@ -50,7 +50,8 @@ class TimeUp(http_errors.RequestException):
 class PoliteAdapter(HTTPAdapter):
     def __init__(self, per_second: float | None, deadline: float | None = None,
                  answer_time: float | None = None, grace: float = MAX_GRACE,
-                 max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES) -> None:
+                 max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
+                 max_requests: int | None = None) -> None:
         super().__init__()
         # A read timeout bounds each read, not the exchange: a server dripping one byte at
         # a time would hold a request forever. `answer_time` bounds the whole exchange.
@@ -66,6 +67,8 @@ class PoliteAdapter(HTTPAdapter):
         self.throttled = 0  # 429 answers seen
         self.watchers: list = []  # .before(request), .after(request, response): pool.Ledger
         self.unanswered: list = []  # called for a request sent whose answer was cut off
+        self.max_requests = max_requests  # the tests' request budget; cleanup is not counted
+        self.spent = 0  # requests the tests sent through here (each 429 retry too)
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -105,6 +108,7 @@ class PoliteAdapter(HTTPAdapter):
         for attempt in range(MAX_RETRIES_429 + 1):
             self._wait_turn()
             self._check_time(request)
+            self._check_budget(request)
             response = self._send_within(request, **kwargs)
             if response.status_code != 429 or attempt == MAX_RETRIES_429:
                 return response
@@ -166,6 +170,17 @@ class PoliteAdapter(HTTPAdapter):
         from metastudio_conformance.outcomes import not_covered  # only a test can end so
 
         not_covered(f"the run's time budget ran out during this test (at {what})")
+
+    def _check_budget(self, request) -> None:
+        """The tests' request budget (`max_requests`): spent, no test request goes."""
+        if self.cleaning or self.max_requests is None:
+            return
+        if self.spent >= self.max_requests:
+            from metastudio_conformance.outcomes import not_covered  # only a test can end so
+
+            not_covered(f"the run's request budget (max_requests {self.max_requests}) was "
+                        f"spent during this test (at {request.method} {request.path_url})")
+        self.spent += 1
 
     @staticmethod
     def _past(limit: float | None, delay: float) -> bool:
