@@ -144,56 +144,56 @@ def _redacted_console(redactor):
         sys.stdout, sys.stderr = saved
 
 
-def cleanup(args: argparse.Namespace) -> int:
+def _against_target(args: argparse.Namespace, why: str, work):
+    """Settings, a --target, a preflight, then `work(settings)`: (exit code, its result).
+    A bad setting, a refused setup or a target that went away is one line and its code."""
     import requests
 
-    from metastudio_conformance import cleanup as leftovers
     from metastudio_conformance import config, target
 
     try:
         settings = config.resolve(vars(args))
         if settings.target is None:
-            raise config.ConfigError("cleanup needs --target (the bundled server keeps nothing)")
+            raise config.ConfigError(f"{args.command} needs --target ({why})")
         target.preflight(settings)
-        deleted, kept = leftovers.remove(settings, args.run_id)
+        return ExitCode.OK, work(settings)
     except (config.ConfigError, target.SetupError) as exc:
-        return _fail(ExitCode.USAGE, str(exc))
+        return _fail(ExitCode.USAGE, str(exc)), None
     except target.TargetUnreachable as exc:
-        return _fail(ExitCode.UNREACHABLE, f"target unreachable: {exc}")
+        return _fail(ExitCode.UNREACHABLE, f"target unreachable: {exc}"), None
     except requests.RequestException as exc:  # it passed the preflight, then went away
         return _fail(ExitCode.UNREACHABLE, "target unreachable: " + target.describe(
-            exc, settings.target, settings.request_timeout))
+            exc, settings.target, settings.request_timeout)), None
+
+
+def cleanup(args: argparse.Namespace) -> int:
+    from metastudio_conformance import cleanup as leftovers
+
+    code, swept = _against_target(args, "the bundled server keeps nothing",
+                                  lambda settings: leftovers.remove(settings, args.run_id))
+    if code != ExitCode.OK:
+        return code
+    deleted, kept = swept
     print(f"run {args.run_id}: deleted {len(deleted)} job(s); kept {len(kept)} not deletable"
           + (f" ({', '.join(f'{j} in {s}' for j, s in kept)})" if kept else ""))
     return ExitCode.OK
 
 
 def inventory(args: argparse.Namespace) -> int:
-    import requests
+    from metastudio_conformance import survey
 
-    from metastudio_conformance import config, survey, target
-
+    code, jobs = _against_target(args, "the service to survey", survey.survey)
+    if code != ExitCode.OK:
+        return code
+    out = Path(args.out)
     try:
-        settings = config.resolve(vars(args))
-        if settings.target is None:
-            raise config.ConfigError("inventory needs --target (the service to survey)")
-        target.preflight(settings)
-        jobs = survey.survey(settings)
-        out = Path(args.out)
         survey.write_starter(jobs, out)
-    except (config.ConfigError, target.SetupError) as exc:
-        return _fail(ExitCode.USAGE, str(exc))
-    except target.TargetUnreachable as exc:
-        return _fail(ExitCode.UNREACHABLE, f"target unreachable: {exc}")
-    except requests.RequestException as exc:  # it passed the preflight, then went away
-        return _fail(ExitCode.UNREACHABLE, "target unreachable: " + target.describe(
-            exc, settings.target, settings.request_timeout))
     except OSError as exc:
-        return _fail(ExitCode.USAGE, f"cannot write {args.out}: {exc.strerror}")
+        return _fail(ExitCode.USAGE, f"cannot write {out}: {exc.strerror}")
     for line in survey.summary(jobs):
         print(line)
     print(f"starter inventory: {out} (every job disposable: false; mark the ones the suite "
-          "may command and delete, then run --inventory " + str(out) + ")")
+          f"may command and delete, then run --inventory {out})")
     return ExitCode.OK
 
 

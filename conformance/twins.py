@@ -73,3 +73,14 @@ class SharedJob:
     def _stale(self) -> bool:
         """None yet, or deleted since to respect max_live_jobs (no longer tracked)."""
         return self.job_id is None or (self.tracked and self.job_id not in self.jobs.created)
+
+
+def probe_params(probes, keep) -> Iterator:
+    """pytest params of the probes `keep(probe)` chooses, each claiming its requirement
+    (if any) and ERR-01, named by its id."""
+    import pytest
+
+    for probe in probes:
+        if keep(probe):
+            claims = (probe.requirement, "ERR-01") if probe.requirement else ("ERR-01",)
+            yield pytest.param(probe, id=probe.id, marks=pytest.mark.requirement(*claims))

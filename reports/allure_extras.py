@@ -213,12 +213,7 @@ def annotate_junit(path: Path, outcomes: Outcomes, rows=None) -> None:
         statuses = outcomes.find(case.get("classname", ""), case.get("name", ""))
         if statuses is None:
             continue
-        properties = case.find("properties")
-        if properties is None:
-            properties = ET.Element("properties")
-            case.insert(0, properties)
-        for old in [p for p in properties if _is_requirement_property(p.get("name", ""))]:
-            properties.remove(old)
+        properties = _fresh_properties(case)
         ids = sorted(statuses, key=requirement_order)
         ET.SubElement(properties, "property", name="requirements", value=", ".join(ids))
         for rid in ids:
@@ -229,13 +224,20 @@ def annotate_junit(path: Path, outcomes: Outcomes, rows=None) -> None:
     tree.write(path, encoding="utf-8", xml_declaration=True)
 
 
-def _verdicts_of_run(suite: ET.Element, rows: list[dict[str, Any]]) -> None:
-    properties = suite.find("properties")
+def _fresh_properties(element: ET.Element) -> ET.Element:
+    """The element's <properties>, made if missing, without an earlier call's requirement
+    properties."""
+    properties = element.find("properties")
     if properties is None:
         properties = ET.Element("properties")
-        suite.insert(0, properties)
+        element.insert(0, properties)
     for old in [p for p in properties if _is_requirement_property(p.get("name", ""))]:
         properties.remove(old)
+    return properties
+
+
+def _verdicts_of_run(suite: ET.Element, rows: list[dict[str, Any]]) -> None:
+    properties = _fresh_properties(suite)
     for row in rows:
         if isinstance(row, dict) and row.get("id") and row.get("status"):
             value = " ".join(filter(None, (str(row["status"]), doc.cases(row))))

@@ -49,15 +49,15 @@ class Probe:
 # The spec, walked.
 
 
-def _resolved(spec: dict, node: Any) -> Any:
+def resolved(spec: dict, node: Any) -> Any:
     """`node` with its `$ref`s inlined from `spec` (any copy of the contract)."""
     if isinstance(node, dict):
         if "$ref" in node:
             kind, name = node["$ref"].split("/")[-2:]
-            return _resolved(spec, spec["components"][kind][name])
-        return {key: _resolved(spec, value) for key, value in node.items()}
+            return resolved(spec, spec["components"][kind][name])
+        return {key: resolved(spec, value) for key, value in node.items()}
     if isinstance(node, list):
-        return [_resolved(spec, item) for item in node]
+        return [resolved(spec, item) for item in node]
     return node
 
 
@@ -67,12 +67,12 @@ def under_test(spec: dict) -> Iterator[tuple[str, str, dict, list[dict]]]:
         shared = path_item.get("parameters", [])
         for method, definition in path_item.items():
             if isinstance(definition, dict) and "under-test" in definition.get("tags", []):
-                parameters = _resolved(spec, [*shared, *definition.get("parameters", [])])
+                parameters = resolved(spec, [*shared, *definition.get("parameters", [])])
                 yield definition["operationId"], method.upper(), definition, parameters
 
 
 def body_schema(spec: dict, definition: dict) -> dict | None:
-    content = _resolved(spec, definition.get("requestBody", {})).get("content", {})
+    content = resolved(spec, definition.get("requestBody", {})).get("content", {})
     return content.get("application/json", {}).get("schema")
 
 

@@ -19,23 +19,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from metastudio_conformance import contract
+from metastudio_conformance.strategies.near_miss_probe import resolved
 
 HOST = "127.0.0.1"
 DATE_TIME = "2019-08-24T14:15:22Z"  # what Prism's sampler puts for format: date-time
 NOT_FOUND = {"type": "https://stoplight.io/prism/errors#NO_PATH_MATCHED_ERROR",
              "title": "Route not resolved, no path matched", "status": 404,
              "detail": "The route does not match any path of the document"}
-
-
-def _resolved(spec: dict, node: Any) -> Any:
-    if isinstance(node, dict):
-        if "$ref" in node:
-            kind, name = node["$ref"].split("/")[-2:]
-            return _resolved(spec, spec["components"][kind][name])
-        return {key: _resolved(spec, value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_resolved(spec, item) for item in node]
-    return node
 
 
 def sample(schema: dict) -> Any:
@@ -64,7 +54,7 @@ def canned_answers(spec: dict) -> list[tuple[str, re.Pattern, int, dict, bytes |
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             status = min(code for code in operation["responses"] if code.startswith("2"))
-            response = _resolved(spec, operation["responses"][status])
+            response = resolved(spec, operation["responses"][status])
             headers = {name: str(sample(header.get("schema", {})))
                        for name, header in response.get("headers", {}).items()}
             media = response.get("content", {}).get("application/json")

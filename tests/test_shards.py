@@ -55,6 +55,15 @@ def test_merged_shards_say_what_the_whole_run_says(sharded):
                               for key in ("made", "reused")}
     assert {name: len(rows) for name, rows in merged["matrices"].items()} == {
         name: len(rows) for name, rows in sharded.whole.results["matrices"].items()}
+    # each shard is partial where the other holds cases; the merge adds them up to the whole
+    coverage = {row["id"]: (row["coverage"]["tried"], row["coverage"]["cases"])
+                for row in merged["requirements"]}
+    assert coverage == {row["id"]: (row["coverage"]["tried"], row["coverage"]["cases"])
+                        for row in sharded.whole.results["requirements"]}
+    for part in sharded.parts:
+        assert "partial" in part.statuses().values()
+        for row in part.results["requirements"]:
+            assert row["coverage"]["tried"] <= coverage[row["id"]][0]
 
 
 @pytest.mark.slow

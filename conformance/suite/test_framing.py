@@ -22,6 +22,7 @@ from metastudio_conformance.twins import (
     SharedJob,
     carried_out,
     observed,
+    probe_params,
     refusal_judged,
     twin_cells,
 )
@@ -32,10 +33,7 @@ TWIN = "the same body as JSON with Content-Length, sent first on the same job"
 
 
 def _params(verdict: str):
-    for probe in PROBES:
-        if probe.verdict == verdict:
-            claims = (probe.requirement, "ERR-01") if probe.requirement else ("ERR-01",)
-            yield pytest.param(probe, id=probe.id, marks=pytest.mark.requirement(*claims))
+    return probe_params(PROBES, lambda probe: probe.verdict == verdict)
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,14 @@ from metastudio_conformance.answers import Answer
 from metastudio_conformance.outcomes import not_covered
 from metastudio_conformance.strategies import near_misses
 from metastudio_conformance.strategies.near_misses import CONTROL, OBSERVED, REFUSED, SAMPLE_TEXT
-from metastudio_conformance.twins import MATRIX, SharedJob, observed, refusal_judged, twin_cells
+from metastudio_conformance.twins import (
+    MATRIX,
+    SharedJob,
+    observed,
+    probe_params,
+    refusal_judged,
+    twin_cells,
+)
 
 START = contract.initial_state()
 PROBES = near_misses.probes()
@@ -35,10 +42,7 @@ _A = {"na": "an NA", "standard": "a standard"}
 
 
 def _params(kind: str):
-    for probe in PROBES:
-        if probe.kind == kind:
-            claims = (probe.requirement, "ERR-01") if probe.requirement else ("ERR-01",)
-            yield pytest.param(probe, id=probe.id, marks=pytest.mark.requirement(*claims))
+    return probe_params(PROBES, lambda probe: probe.kind == kind)
 
 
 @pytest.fixture(scope="module")
