@@ -65,7 +65,8 @@ class PoliteAdapter(HTTPAdapter):
         self._next = 0.0
         self._lock = threading.Lock()
         self.throttled = 0  # 429 answers seen
-        self.watchers: list = []  # .before(request), .after(request, response): pool.Ledger
+        self.watchers: list = []  # .before(request), .after(request, response): pool.Ledger,
+        # latency.Latencies
         self.unanswered: list = []  # called for a request sent whose answer was cut off
 
     def init_poolmanager(self, *args, **kwargs) -> None:
@@ -138,6 +139,9 @@ class PoliteAdapter(HTTPAdapter):
                 self._check_time(request)
                 raise
         response._content_consumed = True
+        # for watchers (latency.Latencies): the whole exchange, and the connection's reuse
+        response.exchange_seconds = time.monotonic() - exchange.started
+        response.reused = exchange.reused
         return response
 
     def _answer_limit(self, started: float) -> float | None:
