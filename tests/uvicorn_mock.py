@@ -1,6 +1,6 @@
 """The reference server's app behind FastAPI on uvicorn: a vendor's typical mock, for latency.
 
-Every request goes to a FastAPI catch-all route that hands it to the bundled `App` (the
+Every request goes to a FastAPI middleware (before routing, so any method) that hands it to the bundled `App` (the
 same pipeline as `serve`), so the suite gets the reference answers over uvicorn's HTTP
 stack and socket pattern. uvicorn writes an answer's head and body apart; asyncio switches
 Nagle's algorithm off (TCP_NODELAY) only on sockets made with proto IPPROTO_TCP. A socket
@@ -9,14 +9,14 @@ Nagle on, so the body waits for the client's delayed ACK of the head: about 40 m
 answer on a kept-alive connection. `nagle=True` listens on such a socket
 (docs/performance.md, "Latency against common HTTP stacks").
 
-    python -m tests.uvicorn_mock --port 8080 [--nagle]
+    python -m tests.uvicorn_mock --port 8080 [--nagle] [--ak AK --sk SK] [--na-project ID]
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import asyncio
+import contextlib
 import socket
 import threading
 
@@ -34,8 +34,8 @@ def make_app(**options) -> FastAPI:
     """A FastAPI app answering every path with the reference `App` (serve's options)."""
     app, api = App(make_options(**options)), FastAPI(openapi_url=None, docs_url=None)
 
-    @api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"])
-    async def handle(request: FastRequest) -> FastResponse:
+    @api.middleware("http")  # before routing: any method (schemathesis sends QUERY too)
+    async def handle(request: FastRequest, call_next) -> FastResponse:
         target = request.scope["raw_path"].decode("latin-1")
         if request.scope["query_string"]:
             target += "?" + request.scope["query_string"].decode("latin-1")
@@ -68,20 +68,31 @@ def start(port: int = 0, nagle: bool = False, **options) -> tuple[uvicorn.Server
     thread.start()
     while not server.started and thread.is_alive():
         threading.Event().wait(0.01)
+    server.thread = thread
     return server, f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def stop(server: uvicorn.Server) -> None:
+    """Stop a server from `start` and wait for its thread."""
+    server.should_exit = True
+    server.thread.join(timeout=5)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    parser.add_argument("--ak", help="accept AK/SK signatures made with this access key")
+    parser.add_argument("--sk", help="secret key for --ak")
+    parser.add_argument("--na-project", action="append", default=[], metavar="ID")
     parser.add_argument("--nagle", action="store_true",
                         help="listen as gunicorn's workers do: Nagle's algorithm stays on")
     args = parser.parse_args()
-    server, url = start(args.port, nagle=args.nagle)
+    server, url = start(args.port, nagle=args.nagle, ak=args.ak, sk=args.sk,
+                        na_projects=args.na_project)
     print(f"serving on {url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         threading.Event().wait()
-    server.should_exit = True
+    stop(server)
 
 
 if __name__ == "__main__":
