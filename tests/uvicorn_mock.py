@@ -1,12 +1,12 @@
 """The reference server's app behind FastAPI on uvicorn: a vendor's typical mock, for latency.
 
-Every request goes to a FastAPI middleware (before routing, so any method) that hands it to the bundled `App` (the
-same pipeline as `serve`), so the suite gets the reference answers over uvicorn's HTTP
-stack and socket pattern. uvicorn writes an answer's head and body apart; asyncio switches
-Nagle's algorithm off (TCP_NODELAY) only on sockets made with proto IPPROTO_TCP. A socket
-handed over ready-made (gunicorn's UvicornWorker, `uvicorn --fd`) has proto 0 and keeps
-Nagle on, so the body waits for the client's delayed ACK of the head: about 40 ms per
-answer on a kept-alive connection. `nagle=True` listens on such a socket
+Every request goes to a FastAPI catch-all route (any method: the others through the 405
+handler) that hands it to the bundled `App` (the same pipeline as `serve`), so the suite
+gets the reference answers over uvicorn's HTTP stack and socket pattern. uvicorn writes an
+answer's head and body apart; asyncio switches Nagle's algorithm off (TCP_NODELAY) only on
+sockets made with proto IPPROTO_TCP, so a listening socket made as `socket.socket()` makes
+it (proto 0) keeps Nagle on: the body waits for the client's delayed ACK of the head, about
+40 ms per answer on a kept-alive connection. `nagle=True` listens on such a socket
 (docs/performance.md, "Latency against common HTTP stacks").
 
     python -m tests.uvicorn_mock --port 8080 [--nagle] [--ak AK --sk SK] [--na-project ID]
@@ -29,13 +29,14 @@ from metastudio_conformance.reference_server.app import App, Request
 from metastudio_conformance.reference_server.server import make_options
 from metastudio_conformance.reference_server.wire import Headers
 
+METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+
 
 def make_app(**options) -> FastAPI:
     """A FastAPI app answering every path with the reference `App` (serve's options)."""
     app, api = App(make_options(**options)), FastAPI(openapi_url=None, docs_url=None)
 
-    @api.middleware("http")  # before routing: any method (schemathesis sends QUERY too)
-    async def handle(request: FastRequest, call_next) -> FastResponse:
+    async def handle(request: FastRequest) -> FastResponse:
         target = request.scope["raw_path"].decode("latin-1")
         if request.scope["query_string"]:
             target += "?" + request.scope["query_string"].decode("latin-1")
@@ -52,6 +53,13 @@ def make_app(**options) -> FastAPI:
             headers["Connection"] = "close"
         return FastResponse(answer.encode(), status_code=answer.status, headers=headers)
 
+    # A catch-all route, as a mock would have; a method it does not list (schemathesis
+    # probes QUERY and others) reaches the app through the 405 handler.
+    api.add_api_route("/{path:path}", handle, methods=METHODS)
+    async def other_method(request: FastRequest, _) -> FastResponse:
+        return await handle(request)
+
+    api.add_exception_handler(405, other_method)
     return api
 
 
