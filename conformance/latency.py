@@ -18,7 +18,9 @@ OPERATIONS = ("command", "DELETE", "Show", "List", "Create", "control")
 _JOBS = re.compile(r"/digital-human-training-manage/user/jobs(?P<job>/[^/?#]+)?"
                    r"(?P<command>/command)?/?$")
 STALL_MS = 30.0  # reused answers this much slower than fresh ones (median): a stall
-MIN_SAMPLES = 5  # of each kind before saying so
+# A run keeps one connection open: its first answer may be its only fresh one. The stall's
+# mark is that nearly every reused answer is late (their 10th percentile too).
+MIN_FRESH, MIN_REUSED = 1, 10
 
 
 def operation(method: str, url: str) -> str:
@@ -75,7 +77,7 @@ class Latencies:
         """A line for the vendor when answers on reused connections are consistently
         about 40 ms slower than on fresh ones; None otherwise."""
         fresh, reused = self._split()
-        if len(fresh) < MIN_SAMPLES or len(reused) < MIN_SAMPLES:
+        if len(fresh) < MIN_FRESH or len(reused) < MIN_REUSED:
             return None
         slow, quick = percentile(reused, 0.5), percentile(fresh, 0.5)
         if slow - quick < STALL_MS or percentile(reused, 0.1) - quick < STALL_MS * 0.5:
