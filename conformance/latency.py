@@ -107,8 +107,10 @@ def console_lines(summary: dict) -> list[str]:
 
 
 def _order(op: str) -> int:
+    """The API's order of operations (OPERATIONS), anything else last."""
     return OPERATIONS.index(op) if op in OPERATIONS else len(OPERATIONS)
 
 
 def _ms(value: float) -> float:
+    """Milliseconds to one decimal, as results.json keeps them."""
     return round(value, 1)

@@ -37,6 +37,7 @@ def make_app(**options) -> FastAPI:
     app, api = App(make_options(**options)), FastAPI(openapi_url=None, docs_url=None)
 
     async def handle(request: FastRequest) -> FastResponse:
+        """The reference app's answer to the request, sent by FastAPI."""
         target = request.scope["raw_path"].decode("latin-1")
         if request.scope["query_string"]:
             target += "?" + request.scope["query_string"].decode("latin-1")
@@ -57,6 +58,7 @@ def make_app(**options) -> FastAPI:
     # probes QUERY and others) reaches the app through the 405 handler.
     api.add_api_route("/{path:path}", handle, methods=METHODS)
     async def other_method(request: FastRequest, _) -> FastResponse:
+        """A method the route does not list: the reference app answers it too."""
         return await handle(request)
 
     api.add_exception_handler(405, other_method)
