@@ -20,7 +20,7 @@ _JOBS = re.compile(r"/digital-human-training-manage/user/jobs(?P<job>/[^/?#]+)?"
 STALL_MS = 30.0  # reused answers this much slower than fresh ones (median): a stall
 # A run keeps one connection open: its first answer may be its only fresh one. The stall's
 # mark is that most reused answers are late (their 25th percentile too); an answer without
-# a body (a 204) is one write and never waits: about a tenth of a run's.
+# a body (a DELETE's 200) is one write and never waits: about a tenth of a run's.
 MIN_FRESH, MIN_REUSED = 1, 10
 
 
