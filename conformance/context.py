@@ -18,6 +18,7 @@ from metastudio_conformance import lifecycle_model
 from metastudio_conformance.client import ApiClient
 from metastudio_conformance.config import Settings
 from metastudio_conformance.jobs import JobFactory
+from metastudio_conformance.latency import Latencies
 from metastudio_conformance.outcomes import Violation
 from metastudio_conformance.pool import Ledger
 from metastudio_conformance.recorder import Recorder
@@ -43,6 +44,7 @@ class RunContext:
     first_failure: dict | None = None  # when and after how many requests
     factories: list[JobFactory] = field(default_factory=list)
     ledger: Ledger = field(default_factory=Ledger)  # what the run proved about its jobs
+    latencies: Latencies = field(default_factory=Latencies)  # exchange times per operation
     deviations: list[Violation] = field(default_factory=list)  # of the test running now
     observed: list[Violation] = field(default_factory=list)  # ERR-02 seen by the client, now
     abort_reason: str | None = None  # credentials refused mid-run: nothing more to test

@@ -83,6 +83,7 @@ class Exchange:
         self.answer = None  # http.client's answer: its status and headers, once read
         self.phase = "connecting"
         self.expired = False
+        self.reused = False  # sent on a connection that had already carried an answer
 
     def arrived(self, data) -> None:
         """Count bytes read off the socket, keeping the first and the last few."""
@@ -233,18 +234,39 @@ class _Watched:
     """A connection that tells the current exchange it carries it, and what phase it is in."""
 
     response_class = _CountedResponse
+    answered = 0  # answers read on the current socket (reset by connect)
+
+    def connect(self):
+        self.answered = 0
+        return super().connect()
 
     def request(self, *args, **kwargs):
         exchange = _exchange()
         if exchange is not None:
             exchange.connection, exchange.phase = self, "sending the request"
+            exchange.reused = self.sock is not None and self.answered > 0
         return super().request(*args, **kwargs)
 
     def getresponse(self, *args, **kwargs):
         exchange = _exchange()
         if exchange is not None:
             exchange.phase = "waiting for the status line and headers"
+        _ack_at_once(self.sock)
+        self.answered += 1
         return super().getresponse(*args, **kwargs)
+
+
+def _ack_at_once(sock) -> None:
+    """Acknowledge the answer's first segment at once (Linux TCP_QUICKACK; not sticky, so
+    set before every answer): a server with Nagle's algorithm on holds the body until the
+    head is acknowledged, and a delayed ACK costs about 40 ms per answer
+    (docs/performance.md, "Latency against common HTTP stacks")."""
+    if sock is not None and _QUICKACK is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
+
+
+_QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux only
 
 
 class _WatchedHTTP(_Watched, urllib3_connection.HTTPConnection):

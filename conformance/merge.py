@@ -218,7 +218,8 @@ def merge(shards: list[tuple[Path, dict]], out: Path,
         first_failure=tally.first_failure, aborted=tally.abort_reason, stopped=tally.stopped,
         reporting_error=tally.reporting_error,
         requirements=list(Recorder(tally.recorder.tests).summary(tally.matrices).values()),
-        tests=tally.recorder.tests, matrices=tally.matrices)
+        tests=tally.recorder.tests, matrices=tally.matrices,
+        latency=None)  # percentiles do not add up; the shards' samples are not kept
     return merged
 
 

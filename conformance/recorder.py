@@ -276,7 +276,15 @@ def document(rows: dict[str, dict], context) -> dict[str, Any]:
         "requirements": list(rows.values()),
         "tests": context.recorder.tests,
         "matrices": context.matrices,
+        "latency": _latency(context),
     }
+
+
+def _latency(context) -> dict | None:
+    """Exchange times per operation (`latency`); None for a merged or parallel run, whose
+    parts' samples are not kept."""
+    latencies = getattr(context, "latencies", None)
+    return latencies.summary() if latencies is not None and latencies.samples else None
 
 
 def _jobs(context) -> dict[str, int]:

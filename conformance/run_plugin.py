@@ -17,6 +17,7 @@ import requests
 
 from metastudio_conformance import (
     checks,
+    latency,
     ordering,
     printable,
     recorder,
@@ -201,6 +202,8 @@ class ConformancePlugin:
                 ": where the documents are silent the target chose otherwise; not failures "
                 "(--strict-model makes them fail)")
         terminalreporter.write_line(f"{self.context.requests_sent} requests sent to the target")
+        for line in latency.console_lines(self.context.latencies.summary()):
+            terminalreporter.write_line(line)
 
     # Fixtures.
     @pytest.fixture(scope="session")
@@ -228,6 +231,7 @@ class ConformancePlugin:
                                     max_requests=self.context.request_budget)
             self.context.meter = adapter  # the request budget is counted there
             adapter.watchers.append(self.context.ledger)  # which jobs are proven untouched
+            adapter.watchers.append(self.context.latencies)  # p50/p95/max per operation
             adapter.unanswered.append(self.context.count)  # sent, answer cut: still counted
             session.mount("http://", adapter)
             session.mount("https://", adapter)

@@ -65,7 +65,8 @@ class PoliteAdapter(HTTPAdapter):
         self._next = 0.0
         self._lock = threading.Lock()
         self.throttled = 0  # 429 answers seen
-        self.watchers: list = []  # .before(request), .after(request, response): pool.Ledger
+        self.watchers: list = []  # .before(request), .after(request, response): pool.Ledger,
+        # latency.Latencies
         self.unanswered: list = []  # called for a request sent whose answer was cut off
         self.max_requests = max_requests  # the tests' request budget; cleanup is not counted
         self.spent = 0  # requests the tests sent through here (each 429 retry too)
@@ -142,6 +143,9 @@ class PoliteAdapter(HTTPAdapter):
                 self._check_time(request)
                 raise
         response._content_consumed = True
+        # for watchers (latency.Latencies): the whole exchange, and the connection's reuse
+        response.exchange_seconds = time.monotonic() - exchange.started
+        response.reused = exchange.reused
         return response
 
     def _answer_limit(self, started: float) -> float | None:

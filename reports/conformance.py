@@ -56,6 +56,7 @@ def markdown(document: dict[str, Any]) -> str:
     lines += _delete_gate(document)
     for kind in mx.COMMAND_GRIDS:
         lines += _command_grid(document, kind)
+    lines += _latency(document.get("latency"))
     return "\n".join([*lines, "", "---", "", _replay_line(document), ""])
 
 
@@ -131,6 +132,22 @@ def _command_grid(document: dict[str, Any], kind: mx.Kind) -> list[str]:
     lines += ["", "Departures (marked in the grid):", ""]
     return lines + [f"- {_cell(row.get('state', ''))} × {_cell(row.get('command', ''))}: "
                     f"{_cell(mx.describe(row))}" for row in departures]
+
+
+def _latency(latency: dict[str, Any] | None) -> list[str]:
+    """Exchange times per operation, and the hint to the vendor about kept-alive answers."""
+    if not latency or not latency.get("operations"):
+        return []
+    lines = ["", "## Latency per operation", "",
+             "Whole exchanges (connecting, sending, the whole answer), in milliseconds.", "",
+             "| operation | answers | p50 | p95 | max | on reused connections |",
+             "|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {op} | {row['count']} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
+              f"{row['max_ms']:.1f} | {row['reused']} |"
+              for op, row in latency["operations"].items()]
+    if latency.get("hint"):
+        lines += ["", f"**Hint to the vendor:** {_cell(latency['hint'])}."]
+    return lines
 
 
 def _grid_cell(row: dict[str, Any] | None) -> str:
