@@ -85,9 +85,10 @@ def test_a_run_without_the_control_interface_says_how_little_it_tried(tmp_path):
     strict = run_cli(["run", "--seed", "1", "--no-control", "-k", "test_delete_in_state",
                       "--require-full-coverage"], tmp_path / "strict")
     assert strict.code == 1
-    assert strict.stderr.splitlines()[-1].startswith(
-        "metastudio-conformance: coverage short of full (--require-full-coverage): ERR-01 1/318, "
-        "DEL-01 1/15, DEL-02 0/46, DEL-03 1/19")
+    line = strict.stderr.splitlines()[-1]
+    assert line.startswith("metastudio-conformance: coverage short of full "
+                           "(--require-full-coverage): ERR-01 1/"), line
+    assert ", DEL-01 1/15, DEL-02 0/46, DEL-03 1/19" in line
 
 
 def test_reports_show_the_cases_and_why_the_rest_were_not_tried(tmp_path):
