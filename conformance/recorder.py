@@ -26,6 +26,7 @@ from metastudio_conformance import (
     contract,
     coverage,
     evidence,
+    learned,
     printable,
     probe_groups,
     requirements,
@@ -276,6 +277,8 @@ def document(rows: dict[str, dict], context) -> dict[str, Any]:
         "requirements": list(rows.values()),
         "tests": context.recorder.tests,
         "matrices": context.matrices,
+        "learned_model": learned.summary(getattr(getattr(context, "model", None), "learned",
+                                                 None)),
     }
 
 
