@@ -85,6 +85,11 @@ class Learned:
     def inconsistent(self) -> list[str]:
         return [key for key in POINTS if self.answer(key) == EITHER]
 
+    def not_judged(self) -> list[str]:
+        """Points learned that no model rule holds a target to yet."""
+        return [key for key in POINTS if key not in JUDGED and key not in self.inconsistent()
+                and self.answer(key) is not None]
+
 
 def parse(section: object, source: Path | str) -> Learned:
     """The section as written by `learn`; a malformed one is a configuration error."""
@@ -119,4 +124,5 @@ def summary(learned: Learned | None) -> dict | None:
         return None
     return {"learned_from": learned.provenance.get("target"),
             "run_id": learned.provenance.get("run_id"),
-            "not_learned": learned.not_learned(), "inconsistent": learned.inconsistent()}
+            "not_learned": learned.not_learned(), "inconsistent": learned.inconsistent(),
+            "not_judged": learned.not_judged()}

@@ -34,7 +34,8 @@ def _learned(path: str) -> Learned:
 def differences(a: Learned, b: Learned) -> list[tuple[str, str, str]]:
     """(point, answer in A, answer in B) wherever they differ; `unknown` where one did not
     learn it (an unknown point differs from a learned one, as run --model would accept
-    either there)."""
+    either there). Grid cells differ when one accepts what the other refuses, or leads
+    elsewhere."""
     rows = [(key, _answer(a, key), _answer(b, key)) for key in POINTS if key != "commands"]
     rows = [row for row in rows if row[1] != row[2]]
     for tenant in sorted(set(a.commands) | set(b.commands)):
@@ -45,9 +46,15 @@ def differences(a: Learned, b: Learned) -> list[tuple[str, str, str]]:
             for command in sorted(commands):
                 left = a.cell(tenant, state, command) or UNKNOWN
                 right = b.cell(tenant, state, command) or UNKNOWN
-                if left != right:
+                if _kind(left) != _kind(right):
                     rows.append((f"commands[{tenant}] {command} in {state}", left, right))
     return rows
+
+
+def _kind(cell: str) -> str:
+    """A cell as the table compares it: how a refusal looks is the `refusal` point's."""
+    refused = cell[:1] == "4" or " EXCUTE_FAILED" in cell
+    return "refused" if refused and not cell.startswith("either") else cell
 
 
 def _answer(learned: Learned, key: str) -> str:
