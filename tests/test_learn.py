@@ -22,10 +22,11 @@ def test_default_server_fails_exactly_the_learned_variants_points(variants, tmp_
     outcome = learn_and_check(variants, tmp_path, seed=7)
     assert outcome.learned.code == 0, outcome.learned.stderr[-2000:]
     assert outcome.failed == CASES[variants], outcome.checked.stderr[-2000:]
-    documented = [row for row in outcome.checked.results["requirements"]
-                  if row["kind"] == "documented" and row["status"] not in ("pass", "partial",
-                                                                             "disabled")]
-    assert documented == []  # documented requirements are judged exactly as always
+    # Documented requirements are judged exactly as always: none fails. (A strict model
+    # rule ends its test, so a documented rule checked later in it may be not-covered.)
+    documented = [row["id"] for row in outcome.checked.results["requirements"]
+                  if row["kind"] == "documented" and row["status"] in ("fail", "error")]
+    assert documented == []
 
 
 def test_the_failure_shows_both_answers_side_by_side(tmp_path):
