@@ -21,7 +21,11 @@ CASES = {
     ("parts-query-anywhere",): {"MOD-01"},
     ("decide-from-pending",): {"MOD-01"},
     ("answer-only-when-waiting",): {"MOD-02"},
+    ("submit-unconfirmed",): {"MOD-01"},
+    ("resubmit-any-message",): {"MOD-01"},
     ("delete-204",): set(),
+    ("answer-needs-comment",): set(),
+    ("lenient-upload-confirm",): set(),
     ("submit-to-manual-review",): set(),
     ("unknown-job-400", "excute-failed-refusal"): {"MOD-02", "MOD-03"},
     ("unknown-job-400", "parts-query-anywhere", "answer-only-when-waiting"):
