@@ -3,6 +3,8 @@
 Exit codes of `run`: 0 every requirement that ran passed, 1 conformance failures, 2 usage
 or configuration error (a setup the preflight refuses included), 3 target unreachable, 4
 the suite itself broke (error status), 5 no documented requirement could be tested.
+`learn` exits as its run did (the model is written after a run that ended 0 or 1); `diff`
+exits 0 when the models agree, 1 when they differ, 2 when a file is not a learned model.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ def main(args, run) -> int:
     args.select = args.select or SELECTION
     code = run(args, adjust=learning)
     if not used or code not in (ExitCode.OK, ExitCode.FAIL):
-        print(f"metastudio-conformance: nothing learned (the run ended with {code})",
+        print(f"metastudio-conformance: nothing learned (the run ended with exit code {code})",
               file=sys.stderr)
         return code
     settings = used[0]

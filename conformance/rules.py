@@ -13,7 +13,7 @@ A 5xx answer is ERR-02's alone: every other unit lets it pass or asks ERR-02's u
 so one server error is charged to one requirement. RSP-01/02/03 and VAL-02 are
 schemathesis' own checks, called only from their units here.
 
-All 31 units stay in this one file (about 490 lines), in the order of the documents, so a
+All 31 units stay in this one file (about 500 lines), in the order of the documents, so a
 reader checks the whole oracle against the seed in one place.
 """
 

@@ -5,6 +5,10 @@ server. The whole table is docs/learned-models.md (`python -m tests.learn_runs`)
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import jsonschema
 import pytest
 
 from metastudio_conformance import cli
@@ -36,6 +40,8 @@ def test_the_failure_shows_both_answers_side_by_side(tmp_path):
     assert "400 MSS.00000003" in row["evidence"]  # what the learned target answered
     assert "this target: 404" in row["evidence"]  # what this one did
     assert "not learned" in (outcome.checked.report_dir / "conformance.md").read_text()
+    schema = json.loads((Path(__file__).parents[1] / "docs/results.schema.json").read_text())
+    jsonschema.validate(outcome.checked.results, schema)  # learned_model, the new cells
 
 
 @pytest.mark.parametrize("seed", [3, 19, 41])
