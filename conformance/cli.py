@@ -3,6 +3,8 @@
 Exit codes of `run`: 0 every requirement that ran passed, 1 conformance failures, 2 usage
 or configuration error (a setup the preflight refuses included), 3 target unreachable, 4
 the suite itself broke (error status), 5 no documented requirement could be tested.
+`learn` exits as its run did (the model is written after a run that ended 0 or 1); `diff`
+exits 0 when the models agree, 1 when they differ, 2 when a file is not a learned model.
 """
 
 from __future__ import annotations
@@ -37,6 +39,16 @@ def build_parser() -> argparse.ArgumentParser:
                               "bundled reference server)")
     settings_table.add_options(run)
     run.add_argument("-k", dest="select", help="run only tests matching this pytest expression")
+    learn = commands.add_parser("learn", help="learn what a target chose where the documents "
+                                "are silent, as a model profile for run --model")
+    learn.add_argument("--out", required=True, help="where the learned model goes "
+                       "(X.model.yaml)")
+    settings_table.add_options(learn)
+    learn.add_argument("-k", dest="select", help="the tests to learn from (default: those "
+                       "that probe the silent points)")
+    diff = commands.add_parser("diff", help="where two learned models differ (exit 1)")
+    diff.add_argument("models", nargs=2, metavar="MODEL")
+    diff.add_argument("--markdown", action="store_true", help="a markdown table")
     _target_options(commands.add_parser(
         "cleanup", help="delete the deletable jobs a cancelled run left behind"))
     survey = commands.add_parser(
@@ -95,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         return cleanup(args)
     if args.command == "inventory":
         return inventory(args)
+    if args.command in ("learn", "diff"):
+        from metastudio_conformance import learn, model_diff
+
+        return learn.main(args, run) if args.command == "learn" else model_diff.main(args)
     if args.command != "run":
         build_parser().print_help()
         return ExitCode.USAGE
@@ -105,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         return ExitCode.INTERRUPTED
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, adjust=None) -> int:
+    """`adjust`: what `learn` changes of the resolved settings (its model)."""
     from metastudio_conformance import config, inventory, runner, target
 
     for secret in settings_table.SECRETS:
@@ -114,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"warning: {setting.named} on the command line is visible to other users of "
                   f"this machine; prefer {setting.env}", file=sys.stderr)
     try:
-        settings = runner.finalize(config.resolve(vars(args)))
+        settings = runner.finalize((adjust or (lambda s: s))(config.resolve(vars(args))))
         inventory.load(settings.inventory)  # a bad inventory is a usage error, up front
         with runner.open_run(settings, args.select) as run:
             with _redacted_console(run.redactor):

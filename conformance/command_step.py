@@ -36,6 +36,7 @@ class CommandStep:
     prediction: Prediction
     answer: Answer
     noted: dict | None = None  # its cell of the command x state grid, once judged
+    after: str | None = None  # the job's state a Show found after it was carried out
 
     @property
     def command(self):
@@ -55,11 +56,13 @@ class CommandStep:
         if self.prediction.accepted:
             expect.deviation(api, rules.moves_as_modelled, what, answer, reason=reason)
         else:
+            learned = self.model.learned and self.model.learned.said("refusal")
             expect.deviation(api, rules.refused_as_modelled, what, answer, self.model.refusal,
-                             reason)
+                             reason, learned=learned or None)
 
     def judge_state_after(self) -> None:
         now, job = self.api.state_of(self.job_id), self.job
+        self.after = now
         if not self.executed:
             expect.that(self.api, rules.refusal_changes_nothing,
                         job=JobSeen(self.job_id, self.before, now))
@@ -82,11 +85,17 @@ class CommandStep:
         """This step as a cell of the command x state grid."""
         allowed = requirements.command_allowed_for_tenant(self.command, self.tenant)
         result = self.answer.field("commond_result")
-        return {"state": self.before, "command": self.command,
+        cell = {"state": self.before, "command": self.command,
                 "observed": f"{self.answer.status} {result}" if result
                 else str(self.answer.status),
                 "documented": "either (not documented)" if allowed else "refused",
                 "model": "accepted" if self.prediction.accepted else "refused"}
+        code = self.answer.field("error_code")  # what `learn` keeps of a refusal
+        if isinstance(code, str):
+            cell["error_code"] = code
+        if self.executed and self.after is not None:
+            cell["after"] = self.after  # where it led (`learn`)
+        return cell
 
 
 def send(api: ApiClient, model: Model, tenant: str, job_id: str, job: JobModel,

@@ -16,11 +16,13 @@ from pathlib import Path
 import yaml
 
 from metastudio_conformance import contract
+from metastudio_conformance import learned as learned_section
 from metastudio_conformance.config import ConfigError
 
 DEFAULT = Path(str(resources.files("metastudio_conformance.lifecycle_models") / "reference.yaml"))
 _REQUIRES = {"all-parts-uploaded", "parts-confirmed", "update-video"}
-_KEYS = {"refusal", "unknown_job", "max_response_time", "seeded_parts", "transitions"}
+_KEYS = {"refusal", "unknown_job", "max_response_time", "seeded_parts", "transitions",
+         "learned"}  # learned: what `learn` saw (conformance/learned.py)
 
 
 class RefusalStyle(StrEnum):
@@ -85,6 +87,7 @@ class Model:
     unknown_job: UnknownJobAnswer = UnknownJobAnswer.EITHER
     max_response_time: float = 2.0
     seeded_parts: int = 1
+    learned: learned_section.Learned | None = field(default=None, compare=False)
 
     def predict(self, job: JobModel, body: dict, tenant: str) -> Prediction:
         command = body.get("command")
@@ -93,11 +96,18 @@ class Model:
             return Prediction(False, f"{command} is for NA tenants only")
         rule = next((t for t in rules if job.state in t.sources), None)
         if rule is None:
-            return Prediction(False, f"{command} is not allowed in {job.state}")
+            return Prediction(False, self._learned_cell(tenant, job.state, command)
+                              or f"{command} is not allowed in {job.state}")
         unmet = _unmet(rule.requires, job, body)
         if unmet:
             return Prediction(False, unmet)
-        return Prediction(True, "allowed", rule)
+        return Prediction(True, self._learned_cell(tenant, job.state, command) or "allowed",
+                          rule)
+
+    def _learned_cell(self, tenant: str, state: str, command) -> str | None:
+        """"learned from <target>: <answer>" for this cell, if the model was learned."""
+        cell = self.learned and self.learned.cell(tenant, state, command)
+        return f"learned from {self.learned.source}: {cell}" if cell else None
 
     def follow(self, job: JobModel, body: dict, observed: str | None) -> None:
         """The server accepted what the model would refuse: take the server's word, so
@@ -152,6 +162,7 @@ def load(path: str | Path | None = None) -> Model:
         unknown_job=_choice(UnknownJobAnswer, data, "unknown_job", source),
         max_response_time=float(data.get("max_response_time", 2.0)),
         seeded_parts=int(data.get("seeded_parts", 1)),
+        learned=learned_section.parse(data["learned"], source) if "learned" in data else None,
     )
 
 

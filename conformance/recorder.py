@@ -26,6 +26,7 @@ from metastudio_conformance import (
     contract,
     coverage,
     evidence,
+    learned,
     printable,
     probe_groups,
     requirements,
@@ -277,6 +278,8 @@ def document(rows: dict[str, dict], context) -> dict[str, Any]:
         "tests": context.recorder.tests,
         "matrices": context.matrices,
         "latency": _latency(context),
+        "learned_model": learned.summary(getattr(getattr(context, "model", None), "learned",
+                                                 None)),
     }
 
 

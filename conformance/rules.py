@@ -13,7 +13,7 @@ A 5xx answer is ERR-02's alone: every other unit lets it pass or asks ERR-02's u
 so one server error is charged to one requirement. RSP-01/02/03 and VAL-02 are
 schemathesis' own checks, called only from their units here.
 
-All 31 units stay in this one file (about 490 lines), in the order of the documents, so a
+All 31 units stay in this one file (about 500 lines), in the order of the documents, so a
 reader checks the whole oracle against the seed in one place.
 """
 
@@ -448,24 +448,32 @@ def moves_as_modelled(what: str, answer: Answer | None = None, job: JobSeen | No
 
 @rule("MOD-02")
 def refused_as_modelled(what: str, answer: Answer, style: str = "either",
-                        reason: str = "") -> None:
+                        reason: str = "", learned: str | None = None) -> None:
     """MOD-02: a command the model does not allow is refused, in the profile's style
-    (`400`, `excute-failed` or `either`)."""
+    (`400`, `excute-failed` or `either`; `learned`: the learned target's answer)."""
     if not is_refusal(answer):
         raise Violation("MOD-02", None, answer.describe(), f"{what} is refused: {reason}")
     in_style = {"400": answer.status == 400, "excute-failed": is_excute_failed(answer)}
     if not in_style.get(style, True):
-        raise Violation("MOD-02", None, answer.describe(),
-                        f"a refusal in the profile's form ({style})")
+        raise Violation("MOD-02", None, _this_target(answer, learned),
+                        f"{what}: {learned}" if learned
+                        else f"a refusal in the profile's form ({style})")
 
 
 @rule("MOD-03")
-def unknown_job_as_modelled(what: str, answer: Answer, style: str = "either") -> None:
-    """MOD-03: an unknown job answers with the profile's status (404, 400 or either)."""
+def unknown_job_as_modelled(what: str, answer: Answer, style: str = "either",
+                            learned: str | None = None) -> None:
+    """MOD-03: an unknown job answers with the profile's status (404, 400 or either;
+    `learned`: the learned target's answer)."""
     allowed = {"404": {404}, "400": {400}}.get(str(style), {400, 404})
     if answer.status not in allowed:
-        raise Violation("MOD-03", None, f"{what}: {answer.describe()}",
-                        f"an unknown job answers {style}")
+        raise Violation("MOD-03", None, f"{what}: {_this_target(answer, learned)}",
+                        learned or f"an unknown job answers {style}")
+
+
+def _this_target(answer: Answer, learned: str | None) -> str:
+    """The answer, said beside a learned one ("this target: ...")."""
+    return f"this target: {answer.describe()}" if learned else answer.describe()
 
 
 @rule("MOD-04")

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from metastudio_conformance.reports import conformance_html
+from metastudio_conformance.reports import conformance_html, learned_model
 from metastudio_conformance.reports import document as doc
 from metastudio_conformance.reports import matrices as mx
 from metastudio_conformance.status import FAILING, UNTESTED, Status
@@ -52,6 +52,7 @@ def markdown(document: dict[str, Any]) -> str:
         section = [row for row in rows if row.get("kind", "documented") == kind]
         if section:
             lines += _requirement_table(title, intro, section)
+    lines += learned_model.markdown(document)
     lines += _evidence_sections(rows)
     lines += _delete_gate(document)
     for kind in mx.COMMAND_GRIDS:

@@ -11,7 +11,7 @@ from html import escape
 from typing import Any
 
 from metastudio_conformance.reports import document as doc
-from metastudio_conformance.reports import matrices_html
+from metastudio_conformance.reports import learned_model, matrices_html
 from metastudio_conformance.status import UNTESTED, Status
 
 STYLE = """
@@ -70,6 +70,7 @@ def render(document: dict[str, Any], sections) -> str:
         section = [row for row in rows if row.get("kind", "documented") == kind]
         if section:
             parts += _table(kind, title, intro, section)
+    parts += learned_model.html(document)
     parts += matrices_html.render(document)
     parts += [f"<footer><p>{_replay(document)}</p></footer>", "</main></body></html>", ""]
     return "\n".join(parts)

@@ -87,3 +87,26 @@ def test_pytest_entry_point_refuses_a_bad_setting_in_one_line(tmp_path):
     assert done.returncode == 4  # pytest's usage error
     assert "max_time (--max-time) must be a positive number of seconds" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_learn_run_model_and_diff_from_the_unpacked_wheel(wheel, tmp_path):
+    """The learned-model commands need nothing from the checkout: learn the bundled server,
+    hold it to what it learned, and diff the model with itself."""
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    cli = [sys.executable, "-m", "metastudio_conformance.cli"]
+    quick = ["--seed", "5", "-k", "test_unknown_job_is_not_found or delete_in_state"]
+    learned = subprocess.run([*cli, "learn", "--out", "bundled.model.yaml", *quick],
+                             cwd=empty, env=env, capture_output=True, text=True, timeout=300)
+    assert learned.returncode == 0, learned.stderr[-2000:]
+    held = subprocess.run([*cli, "run", "--model", "bundled.model.yaml", *quick], cwd=empty,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert held.returncode == 0, held.stderr[-2000:]
+    results = json.loads((empty / "conformance-reports/latest/results.json").read_text())
+    assert results["learned_model"]["learned_from"] == "the bundled reference server"
+    same = subprocess.run([*cli, "diff", "bundled.model.yaml", "bundled.model.yaml"],
+                          cwd=empty, env=env, capture_output=True, text=True)
+    assert same.returncode == 0 and "agree" in same.stdout

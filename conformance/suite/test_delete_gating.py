@@ -51,9 +51,18 @@ def test_unknown_job_is_not_found(operation, api, lifecycle_model):
         "Show": lambda: api.show(job_id),
     }[operation]()
     what = f"{operation} of a job that never existed"
+    api.run.note("unknown_job", {"operation": operation, "observed": _answered(response)})
     expect.that(api, rules.gone, what, response)
+    learned = lifecycle_model.learned and lifecycle_model.learned.said("unknown_job")
     expect.deviation(api, rules.unknown_job_as_modelled, what, response,
-                     lifecycle_model.unknown_job)
+                     lifecycle_model.unknown_job, learned=learned or None)
+
+
+def _answered(response) -> str:
+    """Status and error code, as `learn` keeps an unknown job's answer."""
+    code = expect.answer(response).field("error_code")
+    return f"{response.status_code} {code}" if isinstance(code, str) else str(
+        response.status_code)
 
 
 @pytest.mark.requirement("DEL-04", also=("DEL-01", "DEL-03"))
