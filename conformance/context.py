@@ -80,7 +80,15 @@ class RunContext:
         budget = self.request_budget
         if budget is None or self.meter is None or self.meter.spent < budget:
             return None
-        return f"the run's request budget (max_requests {self.settings.max_requests}) was spent"
+        return f"the run's request budget ({self.budget_name}) was spent"
+
+    @property
+    def budget_name(self) -> str:
+        """`max_requests 300`, and a worker's share of it."""
+        settings = self.settings
+        share = "" if settings.workers <= 1 else (
+            f", {self.request_budget} for each of {settings.workers} workers")
+        return f"max_requests {settings.max_requests}{share}"
 
     def deviate(self, violation: Violation) -> None:
         """A model rule broken: a failure in strict mode, otherwise a recorded deviation

@@ -52,10 +52,17 @@ def cheap_first(items: list) -> list:
     return sorted(items, key=tier)  # stable: pytest's order within a tier
 
 
-def coverage_first(items: list, marks_of, per_requirement: int = FIRST_CASES) -> list:
+def coverage_first(items: list, marks_of) -> list:
     """With a request budget (`max_requests`): first cases of every requirement before the
-    rest, so what the budget buys covers the most. Each test, in the cheap-first order,
-    goes first if it claims a requirement with fewer than `per_requirement` first tests
+    rest, so what the budget buys covers the most (`first_cases`)."""
+    first, rest = first_cases(items, marks_of)
+    return first + rest
+
+
+def first_cases(items: list, marks_of, per_requirement: int = FIRST_CASES
+                ) -> tuple[list, list]:
+    """The tests a budget spends on first, and the rest. Each test, in the given order, is
+    a first case if it claims a requirement with fewer than `per_requirement` first tests
     (two: a first case may turn out unreachable) and its job can be had without the control
     interface (no state but Create's); the rest keep their order."""
     from metastudio_conformance import contract
@@ -71,4 +78,4 @@ def coverage_first(items: list, marks_of, per_requirement: int = FIRST_CASES) ->
                 chosen[rid] = chosen.get(rid, 0) + 1
         else:
             rest.append(item)
-    return first + rest
+    return first, rest

@@ -230,6 +230,7 @@ class ConformancePlugin:
                                     max_answer_bytes=settings.max_answer_bytes,
                                     max_requests=self.context.request_budget)
             self.context.meter = adapter  # the request budget is counted there
+            adapter.budget_name = self.context.budget_name
             adapter.watchers.append(self.context.ledger)  # which jobs are proven untouched
             adapter.watchers.append(self.context.latencies)  # p50/p95/max per operation
             adapter.unanswered.append(self.context.count)  # sent, answer cut: still counted

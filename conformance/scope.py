@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from metastudio_conformance import run_parts, shards
+from metastudio_conformance import ordering, run_parts, shards
 from metastudio_conformance.context import RunContext
 from metastudio_conformance.status import Placeholder
 
@@ -46,7 +46,9 @@ class ScopePlugin:
         # suite's order, which results.json keeps
         workers = getattr(config, "workerinput", {}).get("workercount")
         if self.worker and workers:  # long tests first, dealt evenly over the workers
-            items[:] = shards.deal(items, workers, settings.max_examples)
+            phases = (list(ordering.first_cases(items, marks_of)) if settings.max_requests
+                      else None)  # with a budget: each worker's first cases first
+            items[:] = shards.deal(items, workers, settings.max_examples, phases)
 
     def pytest_runtest_logreport(self, report) -> None:
         """Failing tests of the whole run: here, or in the controller of the workers."""

@@ -53,11 +53,15 @@ def elsewhere(shard: str) -> str:
     return f"not covered here: shard {shard} (this test runs in another shard)"
 
 
-def deal(items: list, workers: int, max_examples: int) -> list:
+def deal(items: list, workers: int, max_examples: int, phases: list[list] | None = None
+         ) -> list:
     """The tests in `workers` runs of equal length: dealt round-robin from the most to the
-    least expensive, the long ones of each run first (the same order in every worker)."""
-    ranked = sorted(range(len(items)), key=lambda i: (-cost(items[i], max_examples), i))
+    least expensive, the long ones of each run first (the same order in every worker).
+    With `phases` (lists of the items: a request budget's first cases, then the rest) each
+    phase is dealt in turn and in its own order, cheap first, so every run begins with its
+    share of the first phase and a spent budget has bought the most cases."""
     hands: list[list] = [[] for _ in range(workers)]
-    for turn, index in enumerate(ranked):
-        hands[turn % workers].append(items[index])
+    for phase in phases or [sorted(items, key=lambda item: -cost(item, max_examples))]:
+        for turn, item in enumerate(phase):
+            hands[turn % workers].append(item)
     return [item for hand in hands for item in hand]

@@ -70,6 +70,7 @@ class PoliteAdapter(HTTPAdapter):
         self.unanswered: list = []  # called for a request sent whose answer was cut off
         self.max_requests = max_requests  # the tests' request budget; cleanup is not counted
         self.spent = 0  # requests the tests sent through here (each 429 retry too)
+        self.budget_name = f"max_requests {max_requests}"  # a worker's says it is a share
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -182,8 +183,8 @@ class PoliteAdapter(HTTPAdapter):
         if self.spent >= self.max_requests:
             from metastudio_conformance.outcomes import not_covered  # only a test can end so
 
-            not_covered(f"the run's request budget (max_requests {self.max_requests}) was "
-                        f"spent during this test (at {request.method} {request.path_url})")
+            not_covered(f"the run's request budget ({self.budget_name or self.max_requests})"
+                        f" was spent during this test (at {request.method} {request.path_url})")
         self.spent += 1
 
     @staticmethod

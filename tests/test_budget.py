@@ -76,3 +76,24 @@ def test_a_spent_budget_stops_the_run_and_says_what_it_left_out(tmp_path):
     assert "fail" not in statuses.values() and "error" not in statuses.values()
     assert "the run's request budget (max_requests 120) was spent" in (
         result.report_dir / "conformance.md").read_text()
+
+
+def test_workers_each_begin_with_their_share_of_the_first_cases():
+    from metastudio_conformance import shards
+
+    first = [_item(f"first-{n}", ["A"]) for n in range(4)]
+    rest = [_item(f"rest-{n}", ["A"]) for n in range(4)]
+    dealt = shards.deal(first + rest, 2, 10, phases=[first, rest])
+    hands = [dealt[:4], dealt[4:]]  # worksteal hands each worker a contiguous half
+    assert [[item.name for item in hand] for hand in hands] == [
+        ["first-0", "first-2", "rest-0", "rest-2"], ["first-1", "first-3", "rest-1", "rest-3"]]
+
+
+@pytest.mark.slow
+def test_a_budget_under_workers_is_split_and_named(tmp_path):
+    result = run_cli(["run", "--seed", "1", "--no-control", "--workers", "2",
+                      "--max-requests", "200"], tmp_path / "reports")
+    assert result.code == 0, result.stderr[-2000:]
+    assert result.results["stopped"] == ("the run's request budget (max_requests 200, 100 "
+                                         "for each of 2 workers) was spent")
+    assert result.results["requests_sent"] <= 202
