@@ -32,6 +32,9 @@ def pytest_collection_modifyitems(items):
             for defs in definitions.name2fixturedefs.values())
         if shared and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    # Groups first: each goes to one worker whole (a module's shared run, ~1 min for
+    # test_workers), so the single tests left at the end keep both workers busy.
+    items.sort(key=lambda item: not item.get_closest_marker("xdist_group"))
 
 
 @dataclass

@@ -44,7 +44,7 @@ def test_the_failure_shows_both_answers_side_by_side(tmp_path):
     jsonschema.validate(outcome.checked.results, schema)  # learned_model, the new cells
 
 
-@pytest.mark.parametrize("seed", [3, 19, 41])
+@pytest.mark.parametrize("seed", [3, 19])
 @pytest.mark.parametrize("variants", [(), ("excute-failed-refusal", "decide-from-pending")],
                          ids=lambda v: "+".join(v) or "default")
 def test_a_server_passes_against_its_own_learned_model(variants, seed, tmp_path):
