@@ -226,7 +226,6 @@ class ConformancePlugin:
             session.hooks["response"].append(self.context.count)
             adapter = PoliteAdapter(settings.rate_per_second(), self.context.deadline,
                                     answer_time=settings.request_timeout,
-                                    grace=0.0,  # an exchange in flight at the deadline is cut
                                     max_answer_bytes=settings.max_answer_bytes,
                                     max_requests=self.context.request_budget)
             self.context.meter = adapter  # the request budget is counted there

@@ -8,7 +8,7 @@ Every exchange is bounded (`exchange.py`): connecting, sending and the whole ans
 `max_answer_bytes`.
 
 It also keeps the run bounded in time (`time_budget`). The run's session has its cutoff at
-the deadline (`grace` 0): an exchange in flight then is cut, and every request after it
+the deadline: an exchange in flight then is cut, and every request after it
 ends its test as not covered. The end-of-run cleanup then gets its own grace
 (`begin_cleanup`), after which requests fail with `TimeUp`, a network error the cleanup
 stops on.
@@ -34,7 +34,7 @@ from metastudio_conformance.exchange import (
 
 MAX_RETRIES_429 = 3
 MAX_RETRY_AFTER = 30.0
-MAX_GRACE = 60.0  # seconds past the budget, for the test in progress and for the cleanup
+MAX_GRACE = 60.0  # seconds past the budget for the end-of-run cleanup
 GRACE_PER_TIMEOUT = 10  # ... or ten request timeouts, when that is shorter
 
 
@@ -49,7 +49,7 @@ class TimeUp(http_errors.RequestException):
 
 class PoliteAdapter(HTTPAdapter):
     def __init__(self, per_second: float | None, deadline: float | None = None,
-                 answer_time: float | None = None, grace: float = MAX_GRACE,
+                 answer_time: float | None = None,
                  max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
                  max_requests: int | None = None) -> None:
         super().__init__()
@@ -59,8 +59,9 @@ class PoliteAdapter(HTTPAdapter):
         self.max_answer_bytes = max_answer_bytes  # decoded
         self.interval = 1.0 / per_second if per_second else 0.0
         self.deadline = deadline  # time.monotonic() value, or None
-        # No request starts, and none is waited for, past the cutoff.
-        self.cutoff = None if deadline is None else deadline + grace
+        # No request starts, and none is waited for, past the cutoff: the deadline itself
+        # for the tests (an exchange in flight then is cut), then `begin_cleanup`'s.
+        self.cutoff = deadline
         self.cleaning = False
         self._next = 0.0
         self._lock = threading.Lock()

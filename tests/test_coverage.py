@@ -58,15 +58,20 @@ def test_summary_rows_carry_status_and_numbers():
 
 
 def test_parts_add_up_their_coverage():
-    """Workers and shards: the rows are recomputed from the joined test records."""
-    shard_1 = [_test("a[S1]", DEL_01="pass"), _test("a[S2]", DEL_01="not-covered")]
-    shard_2 = [_test("a[S2]", DEL_01="pass")]
+    """Shards: each is partial where the other ran the case; joined (`run_parts`, as
+    `merge` and the workers join), the record that ran wins and the row is whole."""
     from metastudio_conformance import run_parts
+    from metastudio_conformance.status import Placeholder
 
-    joined = run_parts.join_tests(shard_1, shard_2)
-    assert joined[1]["by_requirement"]["DEL-01"] == "not-covered"  # both ran: the first kept
-    merged = [shard_1[0], shard_2[0]]  # as merge joins another shard's record
-    assert Recorder(merged).summary()["DEL-01"]["status"] == Status.PASS
+    shard_1, shard_2 = Recorder([_test("a[S1]", DEL_01="pass")]), Recorder(
+        [_test("a[S2]", DEL_01="pass")])
+    shard_1.not_run("suite/test_x.py::a[S2]", ["DEL-01"], Placeholder.OTHER_SHARD, "elsewhere")
+    shard_2.not_run("suite/test_x.py::a[S1]", ["DEL-01"], Placeholder.OTHER_SHARD, "elsewhere")
+    for part in (shard_1, shard_2):
+        assert part.summary()["DEL-01"]["status"] == Status.PARTIAL
+    joined = Recorder(run_parts.join_tests(shard_1.tests, shard_2.tests)).summary()["DEL-01"]
+    assert (joined["status"], joined["coverage"]["tried"], joined["coverage"]["cases"]) == (
+        Status.PASS, 2, 2)
 
 
 @pytest.mark.slow

@@ -58,7 +58,7 @@ def _client(url: str) -> ApiClient:
     """The real client on a session mounted as the run mounts it (run_plugin.http_session)."""
     settings = Settings(target=url, project_id=PROJECT, token="t", request_timeout=DEADLINE)
     session = requests.Session()
-    adapter = PoliteAdapter(None, None, answer_time=DEADLINE, grace=0.0,
+    adapter = PoliteAdapter(None, None, answer_time=DEADLINE,
                             max_answer_bytes=DEFAULT_MAX_ANSWER_BYTES)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -3,6 +3,7 @@ shuts others out (README, "Limits"). Each case runs against a real server on loo
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import itertools
 import json
@@ -200,35 +201,40 @@ def test_a_client_that_never_reads_is_dropped_after_the_send_timeout(serve):
 
 def test_500_idle_connections_neither_block_others_nor_stay(serve):
     srv = serve(read_timeout=1.5)
-    idle = [connect(srv, timeout=5) for _ in range(500)]
-    try:
+    with idle_connections(srv, 500) as idle:
         assert wait_until(lambda: len(srv.connections) >= 500, 3)
-        started = time.monotonic()
-        assert Api(srv.url).seed("JOB_FINISH")
-        assert time.monotonic() - started < 1
+        assert _seeds_at_once(srv)
         assert wait_until(lambda: not srv.connections, 5)  # the idle timeout closed them
         assert all(closed_by_server(sock) for sock in idle[:20])
-    finally:
-        for sock in idle:
-            sock.close()
 
 
 def test_past_max_connections_the_longest_idle_makes_room(serve):
     srv = serve(max_connections=50)
-    idle = [connect(srv) for _ in range(80)]
-    try:
+    with idle_connections(srv, 80) as idle:
         assert wait_until(lambda: len(srv.connections) <= 50, 3)
-        started = time.monotonic()
-        assert Api(srv.url).seed("JOB_FINISH")
-        assert time.monotonic() - started < 1 and len(srv.connections) <= 50
+        assert _seeds_at_once(srv) and len(srv.connections) <= 50
         idle[0].settimeout(2)
         assert closed_by_server(idle[0])  # the oldest went first
-        with idle[-1] as newest:
-            newest.sendall(head("Content-Length: 2\r\n") + b"{}")
-            assert answer(newest)[0].status == 400
+        newest = idle[-1]
+        newest.sendall(head("Content-Length: 2\r\n") + b"{}")
+        assert answer(newest)[0].status == 400
+
+
+@contextlib.contextmanager
+def idle_connections(srv, count: int):
+    """`count` open connections that send nothing, closed on the way out."""
+    idle = [connect(srv, timeout=5) for _ in range(count)]
+    try:
+        yield idle
     finally:
         for sock in idle:
             sock.close()
+
+
+def _seeds_at_once(srv) -> bool:
+    """A seed through the control interface answers within a second."""
+    started = time.monotonic()
+    return bool(Api(srv.url).seed("JOB_FINISH")) and time.monotonic() - started < 1
 
 
 def test_when_no_connection_is_idle_the_newcomer_is_closed(serve):
