@@ -89,6 +89,21 @@ class JobFactory:
                     f"inventory has no disposable job in it, and Create gives "
                     f"{contract.initial_state()}")
 
+    def seeded(self, state: str) -> str:
+        """A job just seeded in `state` through the control interface, never one of the
+        pool (a test that asks what a seed holds), or a not-covered skip."""
+        self._check_writes()
+        if self.control is not False:
+            try:
+                job_id = self._track(self.api.seed(state), "control")
+                self.control = True
+                return job_id
+            except SeedError:
+                if self.control:
+                    raise
+                self._without_control()
+        not_covered("the target has no control interface to seed a job through")
+
     def _without_control(self) -> None:
         """A real service moves jobs by itself: proofs are shown again before a lend."""
         self.control = False

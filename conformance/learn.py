@@ -4,9 +4,10 @@ model profile that `run --model` holds another target (a mock) to.
 Learning is an ordinary run (`runner.open_run`: own jobs only, the rate limit, cleanup, no
 writes to a shared target without --allow-writes) with the permissive default model, of
 the tests that probe the silent points. The model file is derived from what that run
-recorded in results.json: the command x state grids, the DELETE gate, the unknown-job
-answers and the open framing probes (`matrices`). Nothing is guessed: a point the run did
-not reach is `unknown`, and a point answered two ways is `either`, with both answers.
+recorded in results.json (`matrices`): the command x state grids (points 1 and 2), the
+unknown-job answers (3) and the `silent_points` pairs (4-20). Nothing is guessed: a point
+the run did not reach is `unknown`, and a point answered two ways is `either`, with both
+answers.
 """
 
 from __future__ import annotations
@@ -24,14 +25,9 @@ from metastudio_conformance.redact import Redactor
 
 # The tests whose records the model is derived from (`-k` overrides).
 SELECTION = ("test_commands_standard_tenant or test_commands_na_tenant or "
-             "test_delete_in_state or test_unknown_job_is_not_found or "
-             "test_open_framing_is_noted")
+             "test_unknown_job_is_not_found or test_silent_point")
 GRIDS = {"commands_standard": "standard", "commands_na": "na"}
-FRAMING = {"bom": "request_framing.bom", "duplicate-key": "request_framing.duplicate_key",
-           "chunked": "request_framing.chunked", "text-plain": "json_content_type",
-           "no-content-type": "json_content_type"}
 COMMAND = "POST /v1/{project_id}/digital-human-training-manage/user/jobs/{job_id}/command"
-DELETE = "DELETE /v1/{project_id}/digital-human-training-manage/user/jobs/{job_id}"
 
 
 def main(args, run) -> int:
@@ -103,7 +99,8 @@ def derive(document: dict, target: str, redactor: Redactor) -> dict:
 def write(model: dict, out: Path) -> None:
     header = ("# A lifecycle model learned by `metastudio-conformance learn` (see\n"
               "# conformance/learned.py). `run --model` holds a target to it: MOD-01..03\n"
-              "# fail where it answers otherwise; `unknown` points accept either answer.\n")
+              "# and MOD-06 fail where it answers otherwise; `unknown` points accept\n"
+              "# either answer.\n")
     out.write_text(header + yaml.safe_dump(model, sort_keys=False, allow_unicode=True,
                                            width=100), encoding="utf-8")
 
@@ -129,16 +126,10 @@ def _points(matrices: dict) -> dict[str, dict]:
         seen.setdefault("unknown_job", []).append((status, {
             "request": f"{row.get('operation')} of a job that never existed",
             "answer": row.get("observed")}))
-    for row in matrices.get("delete_gate") or []:
-        if row.get("documented") == "allowed" and 200 <= int(row.get("observed", 0)) < 300:
-            seen.setdefault("delete_success_status", []).append((str(row["observed"]), {
-                "request": f"{DELETE} (job in {row.get('state')})",
-                "answer": str(row["observed"])}))
-    for row in matrices.get("near_misses") or []:
-        key = FRAMING.get(str(row.get("probe")).rpartition(":")[2])
-        if key and row.get("verdict") == "observed":
-            seen.setdefault(key, []).append((str(row.get("outcome")), {
-                "request": f"{COMMAND}: {row.get('sent')}", "answer": row.get("observed")}))
+    for row in matrices.get("silent_points") or []:
+        if row.get("answer") is not None and row.get("point") in POINTS:
+            seen.setdefault(row["point"], []).append((str(row["answer"]), {
+                "request": row.get("sent"), "answer": row.get("observed")}))
     return {key: _fold(observations) for key, observations in seen.items()}
 
 

@@ -3,7 +3,8 @@ silent (docs/silent-points.md), as `metastudio-conformance learn` wrote it.
 
 A profile with this section is still an ordinary model profile: its `refusal`,
 `unknown_job` and `transitions` are what `run --model` judges (MOD-01..03, strict, as any
-model of one's own). The section adds what those keys cannot say: where the answers were
+model of one's own), and each point's answer is what MOD-06 holds a target to (`JUDGED`).
+The section adds what the top-level keys cannot say: where the answers were
 learned (provenance), how often each was seen and one redacted exchange as evidence,
 `unknown` where the run saw nothing, `either` where the target answered both ways, and the
 command x state table of every state the run reached.
@@ -34,7 +35,8 @@ POINTS = {
     "empty_arrays": "12. empty arrays in command answers",
     "error_code_choice": "13. which of two documented error codes",
     "unknown_body_fields": "14. body fields the spec does not define",
-    "json_content_type": "15. Content-Type of a JSON body",
+    "json_content_type.text_plain": "15. Content-Type of a JSON body: text/plain",
+    "json_content_type.none": "15. Content-Type of a JSON body: none",
     "app_user_id_length": "16. X-App-UserId beyond no Chinese characters",
     "sdk_commands": "17. the SDK's later command values",
     "null_in_answer_field": "18. JSON null in an optional answer field",
@@ -43,8 +45,10 @@ POINTS = {
     "request_framing.chunked": "19. request framing: chunked",
     "job_id_form": "20. the form of a job id",
 }
-# The points `run --model` holds a target to, and the rule that does it.
-JUDGED = {"commands": "MOD-01/MOD-02", "refusal": "MOD-02", "unknown_job": "MOD-03"}
+# The rule that holds a target to each point under `run --model`: the lifecycle model's
+# for points 1-3, MOD-06 for the others (conformance/suite/test_silent_points.py).
+JUDGED = {**dict.fromkeys(POINTS, "MOD-06"), "commands": "MOD-01/MOD-02",
+          "refusal": "MOD-02", "unknown_job": "MOD-03"}
 _PROVENANCE = ("target", "suite_version", "spec_sha256", "run_id", "date")
 
 
@@ -85,11 +89,6 @@ class Learned:
     def inconsistent(self) -> list[str]:
         return [key for key in POINTS if self.answer(key) == EITHER]
 
-    def not_judged(self) -> list[str]:
-        """Points learned that no model rule holds a target to yet."""
-        return [key for key in POINTS if key not in JUDGED and key not in self.inconsistent()
-                and self.answer(key) is not None]
-
 
 def parse(section: object, source: Path | str) -> Learned:
     """The section as written by `learn`; a malformed one is a configuration error."""
@@ -124,5 +123,4 @@ def summary(learned: Learned | None) -> dict | None:
         return None
     return {"learned_from": learned.provenance.get("target"),
             "run_id": learned.provenance.get("run_id"),
-            "not_learned": learned.not_learned(), "inconsistent": learned.inconsistent(),
-            "not_judged": learned.not_judged()}
+            "not_learned": learned.not_learned(), "inconsistent": learned.inconsistent()}

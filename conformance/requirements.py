@@ -229,6 +229,12 @@ _ALL += [
         "CONFIRM_ANSWER (with comment_data) keeps the state and returns one "
         "attachment_upload_url per attachment_name.", kind="model",
     ),
+    Requirement(
+        "MOD-06", "Where the documents leave answers open, the target answers as the target "
+        "its learned model was learned from did", "docs/silent-points.md; `learn`",
+        "Where the seed and docs are silent, every documented-compatible answer is accepted; "
+        "a model learned from a real service pins the one it chose.", kind="model",
+    ),
 ]
 
 REQUIREMENTS: dict[str, Requirement] = {requirement.id: requirement for requirement in _ALL}

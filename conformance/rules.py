@@ -13,7 +13,7 @@ A 5xx answer is ERR-02's alone: every other unit lets it pass or asks ERR-02's u
 so one server error is charged to one requirement. RSP-01/02/03 and VAL-02 are
 schemathesis' own checks, called only from their units here.
 
-All 31 units stay in this one file (about 500 lines), in the order of the documents, so a
+All 32 units stay in this one file (about 500 lines), in the order of the documents, so a
 reader checks the whole oracle against the seed in one place.
 """
 
@@ -469,6 +469,16 @@ def unknown_job_as_modelled(what: str, answer: Answer, style: str = "either",
     if answer.status not in allowed:
         raise Violation("MOD-03", None, f"{what}: {_this_target(answer, learned)}",
                         learned or f"an unknown job answers {style}")
+
+
+@rule("MOD-06")
+def silent_point_as_learned(point: str, label: str, observed: str, learned: list[str],
+                            learned_from: str) -> None:
+    """MOD-06: where the documents leave answers open, the target chooses as the target
+    the model was learned from did (`learned`: its answer, or each of `either`)."""
+    if label not in learned:
+        raise Violation("MOD-06", None, f"{point}: this target: {label} ({observed})",
+                        learned_from)
 
 
 def _this_target(answer: Answer, learned: str | None) -> str:

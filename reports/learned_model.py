@@ -1,5 +1,5 @@
 """The report section of a run held to a learned model (results.json `learned_model`):
-where the model was learned, and which silent points it did not learn or does not hold."""
+where the model was learned, and which silent points it did not learn."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ def lines(document: dict[str, Any]) -> list[tuple[str, str]]:
         return []
     facts = [("learned from", f"{learned.get('learned_from')} (run {learned.get('run_id')})"),
              ("held to it", "which command is allowed in which state (MOD-01, MOD-02), "
-                            "refusal (MOD-02), unknown job (MOD-03): the model rule fails "
+                            "refusal (MOD-02), unknown job (MOD-03), every other silent "
+                            "point (MOD-06, the silent_points matrix): the model rule fails "
                             "where this target answers otherwise")]
     for key, label in (("inconsistent", "answered both ways there (either passes)"),
-                       ("not_judged", "learned, not held to (no model rule yet)"),
                        ("not_learned", "not learned (unknown: either answer passes)")):
         points = learned.get(key) or []
         if points:
