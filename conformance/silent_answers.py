@@ -149,10 +149,10 @@ def null_in_answer_field(answer: Answer) -> str | None:
 
 def framing(twin: Answer, probe: Answer) -> str:
     """Points 15 and 19: a body carried differently, beside its twin (as the framing
-    tests note it): like its twin, refused, or otherwise."""
+    tests note it): like its twin, refused (with its status), or otherwise."""
     if carried_out(probe) and carried_out(twin) and outcome(probe) == outcome(twin):
         return "like its twin"
-    return "refused" if is_refusal(probe) else "differs"
+    return outcome(probe) if is_refusal(probe) else "differs"
 
 
 def delete_status(answer: Answer) -> str | None:

@@ -124,3 +124,43 @@ def test_diff_exits_0_when_models_agree_and_1_with_a_table_when_they_differ(tmp_
     assert "| refusal | 400: 400 MSS.00000003 | excute-failed: 200 EXCUTE_FAILED |" in table
     assert "SUBMITVERIFYING in AUTO_VERIFYING" not in table  # both refuse: one point, above
     assert cli.main(["diff", a, str(lifecycle_model.DEFAULT)]) == 2
+
+
+def _pair_row(point, answer, observed="200 (empty body)"):
+    return {"point": point, "title": POINTS[point], "sent": "DELETE of a job", "answer": answer,
+            "observed": observed, "verdict": "recorded"}
+
+
+def test_silent_points_are_learned_from_their_pairs(tmp_path):
+    document = _document(silent_points=[
+        _pair_row("delete_success_status", "204", "204 (empty body)"),
+        _pair_row("delete_success_status", "204", "204 (empty body)"),
+        _pair_row("body_size", None),  # the pair could not tell: nothing learned
+        _pair_row("request_framing.chunked", "like its twin"),
+        _pair_row("request_framing.chunked", "refused (411)", "411 s3cr3t-token")])
+    model, loaded = _learned(tmp_path, document)
+    points = model["learned"]["points"]
+    assert points["delete_success_status"] == {
+        "answer": "204", "seen": 2,
+        "evidence": {"request": "DELETE of a job", "answer": "204 (empty body)"}}
+    assert points["body_size"] == UNKNOWN
+    assert points["request_framing.chunked"]["answers"] == {"like its twin": 1,
+                                                            "refused (411)": 1}
+    assert MASK in str(points["request_framing.chunked"]["evidence"])
+    assert "body_size" in loaded.learned.not_learned()
+    assert loaded.learned.inconsistent() == ["request_framing.chunked"]
+
+
+def test_mod_06_holds_a_target_to_the_learned_label_and_accepts_each_of_either():
+    from metastudio_conformance import rules
+    from metastudio_conformance.outcomes import Violation
+
+    rules.silent_point_as_learned("10. DELETE success status", "204", "204", ["204"], "l")
+    rules.silent_point_as_learned("19. chunked", "refused (411)", "411",
+                                  ["like its twin", "refused (411)"], "l")
+    with pytest.raises(Violation) as caught:
+        rules.silent_point_as_learned("10. DELETE success status", "200", "200 (empty body)",
+                                      ["204"], "learned from https://staging: 204")
+    assert caught.value.requirement == "MOD-06"
+    assert "this target: 200 (200 (empty body))" in str(caught.value.received)
+    assert caught.value.documented == "learned from https://staging: 204"
