@@ -430,7 +430,8 @@ def moves_as_modelled(what: str, answer: Answer | None = None, job: JobSeen | No
     """MOD-01: a command the model allows is accepted and moves the job where the model
     says (`job`); of a SUBMITVERIFYING racing DELETEs (`race`) exactly one wins."""
     if answer is not None and is_refusal(answer):
-        raise Violation("MOD-01", None, answer.describe(), f"{what} is accepted ({reason})")
+        raise Violation("MOD-01", None, _this_target(answer, reason),
+                        f"{what} is accepted ({reason})")
     if job is not None and job.changed:
         raise Violation("MOD-01", None, f"after {what} the job is {job.now or 'gone'}",
                         f"the job is in {job.expected}")
@@ -452,7 +453,8 @@ def refused_as_modelled(what: str, answer: Answer, style: str = "either",
     """MOD-02: a command the model does not allow is refused, in the profile's style
     (`400`, `excute-failed` or `either`; `learned`: the learned target's answer)."""
     if not is_refusal(answer):
-        raise Violation("MOD-02", None, answer.describe(), f"{what} is refused: {reason}")
+        raise Violation("MOD-02", None, _this_target(answer, reason),
+                        f"{what} is refused: {reason}")
     in_style = {"400": answer.status == 400, "excute-failed": is_excute_failed(answer)}
     if not in_style.get(style, True):
         raise Violation("MOD-02", None, _this_target(answer, learned),
@@ -482,8 +484,10 @@ def silent_point_as_learned(point: str, label: str, observed: str, learned: list
 
 
 def _this_target(answer: Answer, learned: str | None) -> str:
-    """The answer, said beside a learned one ("this target: ...")."""
-    return f"this target: {answer.describe()}" if learned else answer.describe()
+    """The answer, said beside a learned one ("this target: ...") when the expectation
+    came from a learned model (`learned`: its answer, or a reason that quotes it)."""
+    beside = bool(learned) and "learned from " in learned
+    return f"this target: {answer.describe()}" if beside else answer.describe()
 
 
 @rule("MOD-04")
