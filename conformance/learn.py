@@ -83,7 +83,7 @@ def derive(document: dict, target: str, redactor: Redactor) -> dict:
         "refusal": _style(points["refusal"]),
         "unknown_job": _style(points["unknown_job"]),
         "max_response_time": base.max_response_time,
-        "seeded_parts": base.seeded_parts,
+        "seeded_parts": _seeded_parts(points["seeded_parts"], base.seeded_parts),
         "transitions": _transitions(base, matrices),
         "learned": {
             "provenance": {"target": target, "suite_version": document.get("suite_version"),
@@ -175,6 +175,16 @@ def _style(point) -> str:
     """The model's top-level choice for a point: its answer, or either when unknown."""
     answer = point.get("answer") if isinstance(point, dict) else None
     return answer if answer in ("400", "404", "excute-failed") else EITHER
+
+
+def _seeded_parts(point, default: int) -> int:
+    """How many parts a seeded job has uploaded (MOD-04 counts on it), as learned
+    ("no part", "1 part", "3 parts"); the default model's where not learned."""
+    answer = point.get("answer") if isinstance(point, dict) else None
+    if answer == "no part":
+        return 0
+    count = str(answer).split(" ")[0]
+    return int(count) if count.isdigit() else default
 
 
 def _table(matrices: dict) -> dict:

@@ -164,3 +164,12 @@ def test_mod_06_holds_a_target_to_the_learned_label_and_accepts_each_of_either()
     assert caught.value.requirement == "MOD-06"
     assert "this target: 200 (200 (empty body))" in str(caught.value.received)
     assert caught.value.documented == "learned from https://staging: 204"
+
+
+@pytest.mark.parametrize("answer, parts", [("no part", 0), ("1 part", 1), ("3 parts", 3)])
+def test_the_parts_of_a_seeded_job_follow_what_was_learned(answer, parts, tmp_path):
+    document = _document(silent_points=[_pair_row("seeded_parts", answer, "200 {...}")])
+    _, loaded = _learned(tmp_path, document)
+    assert loaded.seeded_parts == parts  # what MOD-04 then expects of a seeded job
+    _, unlearned = _learned(tmp_path, _document(), "none")
+    assert unlearned.seeded_parts == lifecycle_model.load(None).seeded_parts
