@@ -172,7 +172,8 @@ def test_time_budget_reports_the_rest_not_covered(tmp_path):
     out_of_time = [r for r in rows if r["status"] == "not-covered"
                    and "time budget" in r["evidence"]]
     assert out_of_time, [r["status"] for r in rows]
-    assert all(r["status"] in ("pass", "partial", "not-covered") for r in rows)
+    assert all(r["status"] in ("pass", "partial", "not-covered") for r in rows
+               if r["id"] != "MOD-06")  # MOD-06: disabled, or not covered if out of time
     assert result.results["duration_s"] < 60
 
 

@@ -47,7 +47,11 @@ def test_merged_shards_say_what_the_whole_run_says(sharded):
     assert sharded.merged.statuses() == sharded.whole.statuses()
     assert _ids(sharded.merged) == _ids(sharded.whole)
     merged = sharded.merged.results
-    assert {t["outcome"] for t in merged["tests"]} == {"passed"}
+    # every test passed, but the silent points': recorded, MOD-06 off (no learned model)
+    assert {t["outcome"] for t in merged["tests"] if "test_silent_point[" not in t["id"]} \
+        == {"passed"}
+    assert {t["status"] for t in merged["tests"] if "test_silent_point[" in t["id"]} \
+        == {"disabled"}
     assert merged["shards"] == ["1/2", "2/2"] and merged["shard"] is None
     assert "--shard" not in merged["replay"]
     assert merged["requests_sent"] == sum(p.results["requests_sent"] for p in sharded.parts)

@@ -37,7 +37,10 @@ def test_two_workers_give_the_run_one_process_gives(runs):
     assert one.code == two.code == 0, two.stderr[-3000:]
     assert two.statuses() == one.statuses()
     assert _test_ids(two) == _test_ids(one)
-    assert Counter(t["outcome"] for t in two.results["tests"]) == {"passed": len(_test_ids(one))}
+    silent = len([t for t in _test_ids(one) if "test_silent_point[" in t])  # MOD-06 off
+    assert silent == 20
+    assert Counter(t["outcome"] for t in two.results["tests"]) == {
+        "passed": len(_test_ids(one)) - silent, "skipped": silent}
     assert {name: len(rows) for name, rows in two.results["matrices"].items()} == {
         name: len(rows) for name, rows in one.results["matrices"].items()}
     assert two.results["workers"] == 2 and two.results["shard"] is None
