@@ -140,7 +140,7 @@ def table(root: Path, seed: int = 7) -> str:
              "|---|---|---|---|"]
     with ThreadPoolExecutor(2) as pool:
         outcomes = pool.map(lambda variants: learn_and_check(variants, root, seed), cases)
-        for variants, outcome in zip(cases, outcomes):
+        for variants, outcome in zip(cases, outcomes, strict=True):
             failed, wanted = outcome.failed, expected(variants)
             lines.append(f"| {', '.join(variants) or 'default'} | "
                          f"{', '.join(sorted(wanted)) or 'none'} | "
