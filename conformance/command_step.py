@@ -79,7 +79,10 @@ class CommandStep:
             names = (self.body.get("comment_data") or {}).get("attachment_name") or []
             expect.deviation(self.api, rules.urls_as_modelled, self.answer, names)
         if self.command == "GET_MULTIPART_UPLOADED" and self.job.parts_known:
-            expect.deviation(self.api, rules.parts_as_modelled, self.answer, self.job.uploaded)
+            learned = self.job.seeded and self.model.learned and self.model.learned.said(
+                "seeded_parts")
+            expect.deviation(self.api, rules.parts_as_modelled, self.answer, self.job.uploaded,
+                             learned=learned or None)
 
     def cell(self) -> dict:
         """This step as a cell of the command x state grid."""

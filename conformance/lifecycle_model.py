@@ -52,6 +52,7 @@ class JobModel:
     confirmed: bool = False
     deleted: bool = False
     parts_known: bool = True  # False for a job the run did not make (inventory)
+    seeded: bool = False  # its parts came from the seed (`seeded_parts`, maybe learned)
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,8 @@ class Model:
         if origin == "inventory":
             return JobModel(state, parts_known=False)
         parts = self.seeded_parts if state == contract.initial_state() else 0
-        return JobModel(state, parts=parts, uploaded=set(range(1, parts + 1)))
+        return JobModel(state, parts=parts, uploaded=set(range(1, parts + 1)),
+                        seeded=state == contract.initial_state())
 
 
 def _unmet(requires: str | None, job: JobModel, body: dict) -> str | None:

@@ -491,15 +491,17 @@ def _this_target(answer: Answer, learned: str | None) -> str:
 
 
 @rule("MOD-04")
-def parts_as_modelled(answer: Answer, uploaded: set[int]) -> None:
-    """MOD-04: GET_MULTIPART_UPLOADED reports every part uploaded so far."""
+def parts_as_modelled(answer: Answer, uploaded: set[int], learned: str | None = None) -> None:
+    """MOD-04: GET_MULTIPART_UPLOADED reports every part uploaded so far (`learned`: what
+    a seeded job held on the learned target)."""
     parts = answer.field("multipart_data")
     numbers = sorted(str(part.get("part_number")) for part in parts or []
                      if isinstance(part, dict))
     expected = [str(number) for number in sorted(uploaded)]
     if numbers != expected:
-        raise Violation("MOD-04", None, f"multipart_data {parts!r}",
-                        f"the uploaded parts {expected}")
+        seen = f"multipart_data {parts!r}"
+        raise Violation("MOD-04", None, f"this target: {seen}" if learned else seen,
+                        f"the uploaded parts {expected}" + (f" ({learned})" if learned else ""))
 
 
 @rule("MOD-05")
