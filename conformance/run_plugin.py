@@ -23,6 +23,7 @@ from metastudio_conformance import (
     recorder,
     report_guard,
     requirements,
+    selection,
     time_budget,
 )
 from metastudio_conformance import schema as contract_schema
@@ -50,7 +51,7 @@ class ConformancePlugin:
                                 "requirements this test checks, and those it may also find "
                                 "broken without claiming a pass")
         settings = self.context.settings
-        contract_schema.configure(settings)
+        contract_schema.configure(settings, self.context.selection)
         # Hypothesis' caches go with the run's reports, not into whatever folder this is.
         hypothesis.configuration.set_hypothesis_home_dir(settings.report_dir / ".hypothesis")
         hypothesis.settings.register_profile(
@@ -75,6 +76,7 @@ class ConformancePlugin:
             items[:] = ordering.coverage_first(items, marks_of)
 
     def pytest_collection_finish(self, session) -> None:
+        selection.guard(session.items, contract_schema.coverage_examples)  # after -k
         self.context.started = time.monotonic()  # the time budget is the tests' own
 
     def pytest_deselected(self, items) -> None:
