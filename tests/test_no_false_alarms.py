@@ -17,7 +17,7 @@ import pytest
 from metastudio_conformance.reference_server.variants import REGISTRY
 from tests.conftest import run_cli
 
-SEEDS = [11, 23, 37, 41, 59, 67, 73, 89, 97, 101]
+SEEDS = [11, 23, 37, 41, 59, 67, 73, 89]  # the learn proof adds 10 random variant sets
 LEGITIMATELY_DIFFERENT = [
     "--alt-errors",  # other error_msg texts and error_code values
     "--extra-fields",  # undocumented extra fields in every answer
@@ -80,7 +80,7 @@ def test_correct_server_passes_every_seed(seed, tmp_path, server_factory):
 
 
 @pytest.mark.faults
-@pytest.mark.parametrize("seed", SEEDS[:2])
+@pytest.mark.parametrize("seed", SEEDS[:1])
 def test_legitimately_different_server_passes(seed, tmp_path, server_factory):
     _assert_clean(_run_against(server_factory, tmp_path, seed, *LEGITIMATELY_DIFFERENT),
                   deviation_allowed=True)
