@@ -27,6 +27,7 @@ from metastudio_conformance.redact import Redactor
 SELECTION = ("test_commands_standard_tenant or test_commands_na_tenant or "
              "test_unknown_job_is_not_found or test_silent_point")
 GRIDS = {"commands_standard": "standard", "commands_na": "na"}
+LEARN_ROUNDS = 3  # each silent point's pair, so a target answering two ways shows it
 COMMAND = "POST /v1/{project_id}/digital-human-training-manage/user/jobs/{job_id}/command"
 
 
@@ -40,8 +41,10 @@ def main(args, run) -> int:
     used = []
 
     def learning(settings):
-        """The run that learns: the permissive default model, never strict."""
-        used.append(replace(settings, model=None, strict_model=False))
+        """The run that learns: the permissive default model, never strict, each silent
+        point's pair sent LEARN_ROUNDS times unless --silent-rounds says otherwise."""
+        used.append(replace(settings, model=None, strict_model=False,
+                            silent_rounds=settings.silent_rounds or LEARN_ROUNDS))
         return used[0]
 
     args.select = args.select or SELECTION

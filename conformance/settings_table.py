@@ -200,6 +200,11 @@ SETTINGS: tuple[Setting, ...] = (
             "or accepts it); Show polled within the rate limit (none: never wait)",
             options=(Option("--settle-time", metavar="SECONDS"),), positive=True,
             replay=Replay.GIVEN),
+    Setting("silent_rounds", Kind.INTEGER, "times each silent point's pair is sent "
+            "(docs/silent-points.md): a target that answers one of them two ways is then "
+            "recorded `either` by `learn` (none: once; `learn`: 3)",
+            options=(Option("--silent-rounds", metavar="N"),), positive=True,
+            replay=Replay.GIVEN),
     Setting("max_live_jobs", Kind.INTEGER, "jobs of the run alive at once per project (none "
             "on loopback, 20 elsewhere): older deletable ones are deleted first",
             options=(Option("--max-live-jobs", metavar="N"),), positive=True),

@@ -10,6 +10,7 @@ spellings together, so `--variants`/`--all-variants` reach them too.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -66,6 +67,9 @@ REGISTRY: dict[str, Variant] = {v.name: v for v in (
     Variant("omit-empty-arrays", "command answers leave out empty multipart_data and "
             "attachment_upload_url"),
     Variant("delete-204", "a successful DELETE answers 204 with no body, not 200"),
+    Variant("delete-status-alternates", "successful DELETEs answer 200 and 204 in turn "
+            "(an inconsistent target, as behind a load balancer mid-release: each answer "
+            "is documented)"),
     Variant("method-405", "an undocumented method on a known path answers 405 with Allow, not "
             "400 MSS.00010004"),
     Variant("validate-job-first", "an unknown job is reported before a header or body error"),
@@ -215,6 +219,7 @@ class Variants:
     def __init__(self, names=()):
         self.active = parse_names(names)
         self._schemas: dict[int, dict] = {}  # widened body schemas, by id of the spec's
+        self._deletes = itertools.count()  # successful DELETEs so far (alternates)
 
 
     def __contains__(self, name: str) -> bool:
@@ -235,7 +240,10 @@ class Variants:
         return "no-seeded-parts" not in self
 
     def delete_status(self) -> int:
-        return 204 if "delete-204" in self else 200
+        first, other = (204, 200) if "delete-204" in self else (200, 204)
+        if "delete-status-alternates" in self and next(self._deletes) % 2:
+            return other
+        return first
 
     def method_not_allowed(self, method: str, allowed: list[str]) -> Response:
         if "method-405" not in self:  # the docs' table: 400 MSS.00010004

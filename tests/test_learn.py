@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import yaml
 
 from metastudio_conformance import cli
 from tests.learn_runs import (
@@ -63,6 +64,23 @@ def test_a_server_passes_against_its_own_learned_model(seed, tmp_path):
     verdicts = {row["point"]: row["verdict"]
                 for row in checked.results["matrices"]["silent_points"]}
     assert "differs" not in verdicts.values() and len(verdicts) == 20, verdicts
+
+
+def test_a_target_answering_two_ways_is_learned_either_with_a_warning(tmp_path):
+    """Three rounds of the DELETE pair see 200, 204, 200: the point is `either`, both
+    answers counted, and a mock answering either one passes."""
+    model = tmp_path / "alternating.model.yaml"
+    learned = learn(("delete-status-alternates",), model, 9)
+    assert learned.code == 0, learned.stderr[-2000:]
+    assert "warning: delete_success_status: the target answered both ways" in learned.stderr
+    point = yaml.safe_load(model.read_text())["learned"]["points"]["delete_success_status"]
+    assert (point["answer"], point["answers"]) == ("either", {"200": 2, "204": 1})
+    checked = check(model, 10, tmp_path / "check", "delete-204")
+    assert checked.code == 0, checked.stdout[-3000:]
+    rows = [row for row in checked.results["matrices"]["silent_points"]
+            if row["point"] == "delete_success_status"]
+    assert {row["verdict"] for row in rows} == {"agrees"} and rows[0]["answer"] == "204"
+    assert "delete_success_status" in checked.results["learned_model"]["inconsistent"]
 
 
 def test_diff_of_two_learned_variants(tmp_path, capsys):

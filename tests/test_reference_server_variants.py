@@ -426,6 +426,14 @@ def test_delete_204_answers_without_a_body():
         assert_error(a.delete(a.seed("TRAINING")), 400)
 
 
+def test_delete_status_alternates_between_the_two_documented_answers():
+    with serving("delete-status-alternates") as a:
+        statuses = [a.delete(a.seed("JOB_FINISH")).status_code for _ in range(4)]
+        assert statuses == [200, 204, 200, 204]
+        assert_error(a.delete(a.seed("TRAINING")), 400)  # a refusal is not a turn
+        assert a.delete(a.seed("JOB_FINISH")).status_code == 200
+
+
 @pytest.mark.parametrize(("method", "suffix", "allow"), [
     ("PATCH", "/{job}/command", "POST"), ("PUT", "/{job}", "DELETE, GET"),
     ("DELETE", "", "POST, GET")])

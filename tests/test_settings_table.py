@@ -47,6 +47,7 @@ SAMPLES = {
     "rate_limit": ("2/s", "2/s"),
     "max_time": ("60", 60.0),
     "settle_time": ("30", 30.0),
+    "silent_rounds": ("3", 3),
     "max_requests": ("500", 500),
     "allow_writes": ("true", True),
     "max_live_jobs": ("4", 4),

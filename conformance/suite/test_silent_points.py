@@ -200,27 +200,31 @@ PAIRS = {
 @pytest.mark.parametrize("point", list(PAIRS))
 def test_silent_point(point, api, jobs, shared_job, lifecycle_model):
     pair, shared = PAIRS[point]
-    if shared:
-        with shared_job.use() as job_id:
-            found = pair(api, job_id=job_id, jobs=jobs)
-    else:
-        found = pair(api, jobs=jobs)
+    found = []
+    for _ in range(api.settings.silent_rounds or 1):  # a target may answer two ways
+        if shared:
+            with shared_job.use() as job_id:
+                found.append(pair(api, job_id=job_id, jobs=jobs))
+        else:
+            found.append(pair(api, jobs=jobs))
     _judge(api, lifecycle_model.learned, point, found)
 
 
-def _judge(api, learned, point: str, found: Found) -> None:
-    row = {"point": point, "title": POINTS[point], "sent": found.sent,
-           "answer": found.label, "observed": found.observed}
-    if found.label is None:
-        api.run.note(MATRIX, {**row, "verdict": "not judged"})
-        not_covered(f"{POINTS[point]}: the pair cannot tell ({found.observed[:120]})")
+def _judge(api, learned, point: str, found: list[Found]) -> None:
+    """Note each round's row; hold the labels read to the learned answer (MOD-06)."""
+    rows = [{"point": point, "title": POINTS[point], "sent": each.sent, "answer": each.label,
+             "observed": each.observed} for each in found]
+    read_ = [each for each in found if each.label is not None]
+    if not read_:
+        _note(api, rows, "not judged")
+        not_covered(f"{POINTS[point]}: the pair cannot tell ({found[0].observed[:120]})")
     if learned is None:
-        api.run.note(MATRIX, {**row, "verdict": "recorded"})
+        _note(api, rows, "recorded")
         disabled("no learned model to hold the answer to (run --model FILE, written by "
                  "`learn`): recorded in the silent_points matrix")
     chosen = learned.points.get(point)
     if not isinstance(chosen, dict):
-        api.run.note(MATRIX, {**row, "learned": "unknown", "verdict": "not learned"})
+        _note(api, rows, "not learned", learned="unknown")
         not_covered(f"{POINTS[point]}: not learned from {learned.source}; either answer "
                     "passes")
     answers = list(chosen.get("answers") or {}) if chosen["answer"] == EITHER else [
@@ -229,12 +233,25 @@ def _judge(api, learned, point: str, found: Found) -> None:
     example = evidence.get("answer") if isinstance(evidence, dict) else None
     learned_from = f"learned from {learned.source}: " + " | ".join(map(str, answers)) + (
         f" ({example})" if example else "")
-    row = {**row, "learned": " | ".join(map(str, answers))}
-    differs = {**row, "verdict": "differs"}
-    try:  # strict (a model given): the violation ends the test, after its row
-        agrees = expect.deviation(api, rules.silent_point_as_learned, POINTS[point],
-                                  found.label, found.observed, answers, learned_from)
-    except Violation:
-        api.run.note(MATRIX, differs)
-        raise
-    api.run.note(MATRIX, {**row, "verdict": "agrees"} if agrees else differs)
+
+    def agrees(each: Found) -> bool:
+        try:
+            rules.silent_point_as_learned(POINTS[point], each.label, each.observed, answers,
+                                          learned_from)
+        except Violation:
+            return False
+        return True
+
+    for each, row in zip(found, rows, strict=True):
+        verdict = "not judged" if each.label is None else (
+            "agrees" if agrees(each) else "differs")
+        api.run.note(MATRIX, {**row, "learned": " | ".join(map(str, answers)),
+                              "verdict": verdict})
+    for each in read_:  # strict (a model given): the first difference ends the test
+        expect.deviation(api, rules.silent_point_as_learned, POINTS[point], each.label,
+                         each.observed, answers, learned_from)
+
+
+def _note(api, rows: list[dict], verdict: str, **more) -> None:
+    for row in rows:
+        api.run.note(MATRIX, {**row, **more, "verdict": verdict})
