@@ -54,7 +54,7 @@ SINGLE = {
     ("uuid-job-ids",): {"job_id_form"},
     ("sdk-commands",): {"sdk_commands"},
 }
-LIFECYCLE = {"MOD-01", "MOD-02", "MOD-03"}
+LIFECYCLE = {"MOD-01", "MOD-02", "MOD-03", "MOD-04", "MOD-05"}  # the grids' rules
 # Fixed combinations of lifecycle variants, whose interplay the grids show.
 COMBINED = [("unknown-job-400", "excute-failed-refusal"),
             ("unknown-job-400", "parts-query-anywhere", "answer-only-when-waiting")]
