@@ -3,7 +3,7 @@ silent (docs/silent-points.md), as `metastudio-conformance learn` wrote it.
 
 A profile with this section is still an ordinary model profile: its `refusal`,
 `unknown_job` and `transitions` are what `run --model` judges (MOD-01..03, strict, as any
-model of one's own), and each point's answer is what MOD-06 holds a target to (`JUDGED`).
+model of one's own), and each other point's answer is what MOD-06 holds a target to.
 The section adds what the top-level keys cannot say: where the answers were
 learned (provenance), how often each was seen and one redacted exchange as evidence,
 `unknown` where the run saw nothing, `either` where the target answered both ways, and the
@@ -45,10 +45,6 @@ POINTS = {
     "request_framing.chunked": "19. request framing: chunked",
     "job_id_form": "20. the form of a job id",
 }
-# The rule that holds a target to each point under `run --model`: the lifecycle model's
-# for points 1-3, MOD-06 for the others (conformance/suite/test_silent_points.py).
-JUDGED = {**dict.fromkeys(POINTS, "MOD-06"), "commands": "MOD-01/MOD-02",
-          "refusal": "MOD-02", "unknown_job": "MOD-03"}
 _PROVENANCE = ("target", "suite_version", "spec_sha256", "run_id", "date")
 
 
