@@ -12,6 +12,7 @@ answers.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from dataclasses import replace
@@ -38,6 +39,12 @@ def main(args, run) -> int:
 
     from metastudio_conformance.exit_codes import ExitCode
 
+    out = Path(args.out)
+    if not out.parent.is_dir() or not os.access(out.parent, os.W_OK) or out.is_dir():
+        print(f"metastudio-conformance: cannot write the model to {out}: "
+              f"{'it is a folder' if out.is_dir() else 'no writable folder ' + str(out.parent)}",
+              file=sys.stderr)  # said before the run, not after it
+        return ExitCode.USAGE
     used = []
 
     def learning(settings):
@@ -61,7 +68,6 @@ def main(args, run) -> int:
         return ExitCode.SUITE_ERROR
     model = derive(document, settings.target or "the bundled reference server",
                    Redactor([settings.token, settings.sk]))
-    out = Path(args.out)
     try:
         write(model, out)
     except OSError as exc:

@@ -56,8 +56,7 @@ SINGLE = {
 }
 LIFECYCLE = {"MOD-01", "MOD-02", "MOD-03", "MOD-04", "MOD-05"}  # the grids' rules
 # Fixed combinations of lifecycle variants, whose interplay the grids show.
-COMBINED = [("unknown-job-400", "excute-failed-refusal"),
-            ("unknown-job-400", "parts-query-anywhere", "answer-only-when-waiting")]
+COMBINED = [("unknown-job-400", "parts-query-anywhere", "answer-only-when-waiting")]
 COMBO_SEED = 2026  # METASTUDIO_LEARN_COMBO_SEED draws others (the nightly may vary it)
 
 

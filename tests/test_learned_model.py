@@ -173,3 +173,14 @@ def test_the_parts_of_a_seeded_job_follow_what_was_learned(answer, parts, tmp_pa
     assert loaded.seeded_parts == parts  # what MOD-04 then expects of a seeded job
     _, unlearned = _learned(tmp_path, _document(), "none")
     assert unlearned.seeded_parts == lifecycle_model.load(None).seeded_parts
+
+
+@pytest.mark.parametrize("where", ["missing/x.model.yaml", "."])
+def test_learn_refuses_an_unwritable_model_path_before_it_runs(where, tmp_path, monkeypatch,
+                                                               capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["learn", "--out", str(tmp_path / where), "--seed", "1"]) == 2
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and said[0].startswith("metastudio-conformance: cannot write the "
+                                                 "model to ")
+    assert not (tmp_path / "conformance-reports").exists()  # no run was started
