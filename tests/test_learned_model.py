@@ -184,3 +184,12 @@ def test_learn_refuses_an_unwritable_model_path_before_it_runs(where, tmp_path, 
     assert len(said) == 1 and said[0].startswith("metastudio-conformance: cannot write the "
                                                  "model to ")
     assert not (tmp_path / "conformance-reports").exists()  # no run was started
+
+
+def test_the_learn_proof_learns_every_reference_variant():
+    """tests/test_learn.py learns each variant alone: a new variant needs its row (what a
+    model learned from it must fail on the default server)."""
+    from metastudio_conformance.reference_server.variants import REGISTRY
+    from tests.learn_runs import SINGLE
+
+    assert {variants[0] for variants in SINGLE if variants} == set(REGISTRY)
