@@ -40,10 +40,14 @@ def main(args, run) -> int:
     from metastudio_conformance.exit_codes import ExitCode
 
     out = Path(args.out)
-    if not out.parent.is_dir() or not os.access(out.parent, os.W_OK) or out.is_dir():
+    try:  # said before the run, not after it
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.is_dir() or not os.access(out.parent, os.W_OK):
+            raise IsADirectoryError(0, "it is a folder") if out.is_dir() else \
+                PermissionError(0, f"the folder {out.parent} is not writable")
+    except OSError as exc:
         print(f"metastudio-conformance: cannot write the model to {out}: "
-              f"{'it is a folder' if out.is_dir() else 'no writable folder ' + str(out.parent)}",
-              file=sys.stderr)  # said before the run, not after it
+              f"{exc.strerror or exc}", file=sys.stderr)
         return ExitCode.USAGE
     used = []
 

@@ -65,7 +65,7 @@ def expected(variants: tuple[str, ...]) -> set[str]:
     return set().union(*(SINGLE[(variant,)] for variant in variants))
 
 
-def random_combinations(seed: int, count: int = 3, size: int = 4) -> list[tuple[str, ...]]:
+def random_combinations(seed: int, count: int = 2, size: int = 4) -> list[tuple[str, ...]]:
     """Combinations of the variants of silent points 4-20, drawn with `seed`: each point's
     pair reads one choice, so a combination must fail exactly the union of its own.
     (Lifecycle variants interact by design, e.g. lenient-upload-confirm undoes

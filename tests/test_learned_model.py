@@ -175,10 +175,11 @@ def test_the_parts_of_a_seeded_job_follow_what_was_learned(answer, parts, tmp_pa
     assert unlearned.seeded_parts == lifecycle_model.load(None).seeded_parts
 
 
-@pytest.mark.parametrize("where", ["missing/x.model.yaml", "."])
+@pytest.mark.parametrize("where", ["a-file/x.model.yaml", "."])
 def test_learn_refuses_an_unwritable_model_path_before_it_runs(where, tmp_path, monkeypatch,
                                                                capsys):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("not a folder")
     assert cli.main(["learn", "--out", str(tmp_path / where), "--seed", "1"]) == 2
     said = capsys.readouterr().err.strip().splitlines()
     assert len(said) == 1 and said[0].startswith("metastudio-conformance: cannot write the "
