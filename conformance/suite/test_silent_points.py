@@ -214,8 +214,7 @@ def _judge(api, learned, point: str, found: list[Found]) -> None:
     """Note each round's row; hold the labels read to the learned answer (MOD-06)."""
     rows = [{"point": point, "title": POINTS[point], "sent": each.sent, "answer": each.label,
              "observed": each.observed} for each in found]
-    read_ = [each for each in found if each.label is not None]
-    if not read_:
+    if all(each.label is None for each in found):
         _note(api, rows, "not judged")
         not_covered(f"{POINTS[point]}: the pair cannot tell ({found[0].observed[:120]})")
     if learned is None:
@@ -234,22 +233,18 @@ def _judge(api, learned, point: str, found: list[Found]) -> None:
     learned_from = f"learned from {learned.source}: " + " | ".join(map(str, answers)) + (
         f" ({example})" if example else "")
 
-    def agrees(each: Found) -> bool:
-        try:
-            rules.silent_point_as_learned(POINTS[point], each.label, each.observed, answers,
-                                          learned_from)
-        except Violation:
-            return False
-        return True
-
     for each, row in zip(found, rows, strict=True):
-        verdict = "not judged" if each.label is None else (
-            "agrees" if agrees(each) else "differs")
-        api.run.note(MATRIX, {**row, "learned": " | ".join(map(str, answers)),
-                              "verdict": verdict})
-    for each in read_:  # strict (a model given): the first difference ends the test
-        expect.deviation(api, rules.silent_point_as_learned, POINTS[point], each.label,
-                         each.observed, answers, learned_from)
+        row = {**row, "learned": " | ".join(map(str, answers))}
+        if each.label is None:
+            api.run.note(MATRIX, {**row, "verdict": "not judged"})
+            continue
+        try:  # strict (a model given): the first difference ends the test, after its row
+            agrees = expect.deviation(api, rules.silent_point_as_learned, POINTS[point],
+                                      each.label, each.observed, answers, learned_from)
+        except Violation:
+            api.run.note(MATRIX, {**row, "verdict": "differs"})
+            raise
+        api.run.note(MATRIX, {**row, "verdict": "agrees" if agrees else "differs"})
 
 
 def _note(api, rows: list[dict], verdict: str, **more) -> None:
