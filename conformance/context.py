@@ -17,6 +17,7 @@ import requests
 from metastudio_conformance import lifecycle_model
 from metastudio_conformance.client import ApiClient
 from metastudio_conformance.config import Settings
+from metastudio_conformance.count_journal import CountJournal
 from metastudio_conformance.jobs import JobFactory
 from metastudio_conformance.latency import Latencies
 from metastudio_conformance.outcomes import Violation
@@ -45,6 +46,7 @@ class RunContext:
     factories: list[JobFactory] = field(default_factory=list)
     ledger: Ledger = field(default_factory=Ledger)  # what the run proved about its jobs
     latencies: Latencies = field(default_factory=Latencies)  # exchange times per operation
+    journal: CountJournal = field(default_factory=CountJournal)  # workers sharing a project
     deviations: list[Violation] = field(default_factory=list)  # of the test running now
     observed: list[Violation] = field(default_factory=list)  # ERR-02 seen by the client, now
     abort_reason: str | None = None  # credentials refused mid-run: nothing more to test

@@ -234,6 +234,7 @@ class ConformancePlugin:
             adapter.budget_name = self.context.budget_name
             adapter.watchers.append(self.context.ledger)  # which jobs are proven untouched
             adapter.watchers.append(self.context.latencies)  # p50/p95/max per operation
+            adapter.watchers.append(self.context.journal)  # Creates and DELETEs, for DEL-04
             adapter.unanswered.append(self.context.count)  # sent, answer cut: still counted
             session.mount("http://", adapter)
             session.mount("https://", adapter)

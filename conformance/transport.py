@@ -67,7 +67,7 @@ class PoliteAdapter(HTTPAdapter):
         self._lock = threading.Lock()
         self.throttled = 0  # 429 answers seen
         self.watchers: list = []  # .before(request), .after(request, response): pool.Ledger,
-        # latency.Latencies
+        # latency.Latencies, count_journal.CountJournal (also .over(request) when cut)
         self.unanswered: list = []  # called for a request sent whose answer was cut off
         self.max_requests = max_requests  # the tests' request budget; cleanup is not counted
         self.spent = 0  # requests the tests sent through here (each 429 retry too)
@@ -102,6 +102,9 @@ class PoliteAdapter(HTTPAdapter):
             if sent_unanswered(cut):
                 for hook in self.unanswered:
                     hook(None)
+            for watcher in self.watchers:
+                if over := getattr(watcher, "over", None):  # count_journal: it is over
+                    over(request)
             raise
         for watcher in self.watchers:
             watcher.after(request, response)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 import time
 from dataclasses import fields, replace
 from pathlib import Path
@@ -22,6 +24,7 @@ import requests
 from metastudio_conformance import recorder, run_parts
 from metastudio_conformance.config import Settings
 from metastudio_conformance.context import RunContext
+from metastudio_conformance.count_journal import CountJournal
 from metastudio_conformance.scope import ScopePlugin
 from metastudio_conformance.settings_table import SETTINGS, Kind
 from metastudio_conformance.time_budget import HARD_SLACK, REAP_SLACK, WorkerReaper, worker_pid
@@ -40,6 +43,7 @@ class ControllerPlugin:
         self.context, self.scope = context, scope
         self.started_wall: float | None = None
         self.reaper: WorkerReaper | None = None
+        self.journal: str | None = None  # count_journal's file, when workers share a project
 
     def _reaper(self) -> WorkerReaper | None:
         """With a time budget: kills a worker still alive when its cleanup's time is up."""
@@ -59,8 +63,12 @@ class ControllerPlugin:
         if self.started_wall is None:  # the budget starts with the first worker, once
             self.started_wall = time.time()
             context.started = time.monotonic()
+            if shares_project(context.settings):
+                fd, self.journal = tempfile.mkstemp(prefix="msc-count-journal-")
+                os.close(fd)
         node.workerinput[KEY] = json.dumps({
             "settings": dump(context.settings), "selection": context.selection,
+            "journal": self.journal,
             "started_wall": self.started_wall,
             "created_wall": time.time() - (time.monotonic() - context.created)})
         if reaper := self._reaper():
@@ -83,6 +91,8 @@ class ControllerPlugin:
         context = self.context
         if self.reaper is not None:
             self.reaper.stop()
+        if self.journal is not None:
+            Path(self.journal).unlink(missing_ok=True)
         if self.started_wall is not None and context.settings.bundled and not context.factories:
             session = requests.Session()
             session.hooks["response"].append(context.count)
@@ -119,6 +129,7 @@ def configure_worker(config: pytest.Config) -> bool:
     settings = own_project(load(data["settings"]), config.workerinput.get("workerid"))
     context = RunContext.build(settings, data["selection"])
     context.created = _monotonic(data["created_wall"])
+    context.journal = CountJournal(data["journal"], config.workerinput.get("workerid", "gw"))
     scope = ScopePlugin(context, worker=True)
     for plugin in (ConformancePlugin(context), scope,
                    WorkerPlugin(context, scope, data["started_wall"])):
@@ -131,11 +142,17 @@ def configure_worker(config: pytest.Config) -> bool:
 def own_project(settings: Settings, workerid: str | None) -> Settings:
     """On the bundled server, which serves any project, each worker but the first works
     in a project of its own: a test that counts the project's jobs (DEL-04) must not see
-    another worker's come and go. A real target's one project is shared (README)."""
-    if not settings.bundled or settings.tenant == "na" or workerid in (None, "gw0"):
+    another worker's come and go. A real target's one project is shared (README), and the
+    workers keep a `count_journal` of their Creates and DELETEs instead."""
+    if shares_project(settings) or workerid in (None, "gw0"):
         return settings
     own = hashlib.sha256(f"{settings.project_id}:{workerid}".encode()).hexdigest()[:32]
     return replace(settings, project_id=own)
+
+
+def shares_project(settings: Settings) -> bool:
+    """Whether the run's workers all work in the one project the settings name."""
+    return not settings.bundled or settings.tenant == "na"
 
 
 def dump(settings: Settings) -> dict:
