@@ -209,7 +209,7 @@ def test_a_run_against_a_target_hostile_after_its_preflight_ends_in_time(case, t
     assert result.results["requests_sent"] > 0  # the seeds at least
     assert result.results["cleanup_requests"] > 0  # cut or broken off, still sent
     line = re.search(rf"network error: .*{says}.*", result.stdout)
-    assert line and "/digital-human-training-manage/user/jobs/" in line.group(), result.stdout
+    assert line and "/digital-human-training-manage/user/jobs" in line.group(), result.stdout
     [test] = [t for t in result.results["tests"] if t["status"] == "error"]
     evidence = test["evidence"]["DEL-04"]
     assert evidence.startswith(line.group().strip()), evidence
