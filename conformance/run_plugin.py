@@ -17,6 +17,7 @@ import requests
 
 from metastudio_conformance import (
     checks,
+    hypothesis_cache,
     latency,
     ordering,
     printable,
@@ -52,8 +53,9 @@ class ConformancePlugin:
                                 "broken without claiming a pass")
         settings = self.context.settings
         contract_schema.configure(settings, self.context.selection)
-        # Hypothesis' caches go with the run's reports, not into whatever folder this is.
-        hypothesis.configuration.set_hypothesis_home_dir(settings.report_dir / ".hypothesis")
+        # Hypothesis' caches: shared by the user's runs, never into whatever folder this is.
+        hypothesis.configuration.set_hypothesis_home_dir(hypothesis_cache.home_for(
+            settings.report_dir))
         hypothesis.settings.register_profile(
             "metastudio-conformance", max_examples=settings.max_examples, deadline=None,
             database=None,  # the seed, not a local database, makes a run repeatable
