@@ -14,6 +14,7 @@ per such request, so it is bounded by the run's requests.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import time
@@ -45,15 +46,14 @@ class CountJournal:
     def __init__(self, path: Path | str | None = None, worker: str = "main") -> None:
         self.path = Path(path) if path else None
         self.worker = worker
-        self._seq = 0
+        self._numbers = itertools.count(1)  # next() is atomic: threads of one test share it
         self._open: dict[int, str] = {}  # id(request) -> its line's key
 
     # PoliteAdapter watcher: .before / .after, and .over for an exchange that was cut.
     def before(self, request) -> None:
         if self.path is None or not may_change_count(request.method or "", request.url or ""):
             return
-        self._seq += 1
-        key = f"{self.worker}:{self._seq}"
+        key = f"{self.worker}:{next(self._numbers)}"
         self._open[id(request)] = key
         self._write(f"{key} b\n")
 

@@ -13,7 +13,6 @@ import allure
 import hypothesis
 import hypothesis.configuration
 import pytest
-import requests
 
 from metastudio_conformance import (
     checks,
@@ -32,7 +31,7 @@ from metastudio_conformance.context import RunContext
 from metastudio_conformance.outcomes import not_covered
 from metastudio_conformance.recorder import Marks
 from metastudio_conformance.status import FINDINGS, Placeholder, Status
-from metastudio_conformance.transport import PoliteAdapter
+from metastudio_conformance.transport import PoliteAdapter, RunSession
 
 EVIDENCE_LINES = 20
 
@@ -226,7 +225,7 @@ class ConformancePlugin:
     def http_session(self):
         """One session for every request of the run (schemathesis' too), counted."""
         settings = self.context.settings
-        with requests.Session() as session:
+        with RunSession() as session:
             session.hooks["response"].append(self.context.count)
             adapter = PoliteAdapter(settings.rate_per_second(), self.context.deadline,
                                     answer_time=settings.request_timeout,

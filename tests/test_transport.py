@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from metastudio_conformance.transport import PoliteAdapter
+from metastudio_conformance.transport import PoliteAdapter, RunSession
 
 
 class _Throttling(BaseHTTPRequestHandler):
@@ -99,3 +99,27 @@ def test_answers_are_read_whole_when_in_time(throttling_server):
     response = _session(PoliteAdapter(per_second=None, answer_time=5)).get(
         throttling_server, timeout=5)
     assert response.status_code == 200 and response.content == b""
+
+
+def test_the_run_session_reads_the_environment_once_per_host(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ca.pem")
+    reads = []
+    real = requests.sessions.get_environ_proxies
+    monkeypatch.setattr(requests.sessions, "get_environ_proxies",
+                        lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    session = RunSession()
+    for _ in range(3):
+        staging = session.merge_environment_settings("https://staging.test/v1/x", {}, None,
+                                                      True, None)
+        loopback = session.merge_environment_settings("https://127.0.0.1:8443/v1/y", {},
+                                                      None, True, None)
+    # what requests itself decides: the proxy, no_proxy honoured, the CA bundle
+    assert staging["proxies"]["https"] == "http://proxy.test:3128"
+    assert "https" not in loopback["proxies"]
+    assert staging["verify"] == loopback["verify"] == "/etc/ca.pem"
+    assert reads == ["https://staging.test/v1/x", "https://127.0.0.1:8443/v1/y"]
+    staging["proxies"]["https"] = "changed"  # a caller's change stays its own
+    again = session.merge_environment_settings("https://staging.test/v1/z", {}, None, True, None)
+    assert again["proxies"]["https"] == "http://proxy.test:3128"
