@@ -122,14 +122,14 @@ class PoliteAdapter(HTTPAdapter):
             watcher.before(request)
         try:
             response = self._send_politely(request, **kwargs)
-        except http_errors.RequestException as cut:
+        except BaseException as cut:  # cut, broken off, or not sent (budget, time): over
             # The target got the request but its answer was cut or broke off: no response
             # hook fires.
-            if sent_unanswered(cut):
+            if isinstance(cut, http_errors.RequestException) and sent_unanswered(cut):
                 for hook in self.unanswered:
                     hook(None)
             for watcher in self.watchers:
-                if over := getattr(watcher, "over", None):  # count_journal: it is over
+                if over := getattr(watcher, "over", None):  # count_journal
                     over(request)
             raise
         for watcher in self.watchers:

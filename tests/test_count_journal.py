@@ -61,6 +61,19 @@ def test_a_window_is_still_only_without_anyone_elses_exchange(tmp_path):
     assert mine.still_since(mine.mark())
 
 
+@pytest.mark.parametrize("ending", ["refused connection", "request budget spent"])
+def test_an_exchange_that_ends_without_an_answer_is_over_all_the_same(tmp_path, ending):
+    """A DELETE that was cut, or never sent, must not leave the others waiting on it."""
+    adapter = PoliteAdapter(None, answer_time=2, max_requests=0 if "budget" in ending else None)
+    adapter.watchers.append(CountJournal(tmp_path / "journal", "gw1"))
+    session = requests.Session()
+    session.mount("http://", adapter)
+    with pytest.raises((requests.ConnectionError, NotCovered)):
+        session.delete("http://127.0.0.1:9/v1/p/digital-human-training-manage/user/jobs/j")
+    assert (tmp_path / "journal").read_text() == "gw1:1 b\ngw1:1 e\n"
+    assert not CountJournal(tmp_path / "journal", "gw0").mark().busy
+
+
 def test_without_a_journal_file_every_window_is_still():
     alone = CountJournal()
     alone.before(_request())
