@@ -72,35 +72,37 @@ class CountJournal:
             os.close(fd)
 
     # The window.
-    def _read(self) -> tuple[int, set[str]]:
-        """(bytes read, other workers' exchanges in flight)."""
-        data = self.path.read_bytes() if self.path else b""
+    def _others(self, offset: int = 0) -> tuple[int, list[tuple[str, str]]]:
+        """(where the journal ends, the other workers' lines from `offset`: key, edge)."""
+        if self.path is None:
+            return 0, []
+        with open(self.path, "rb") as journal:
+            journal.seek(offset)
+            data = journal.read()
+        lines = (line.partition(" ") for line in data.decode(errors="replace").splitlines())
+        return offset + len(data), [(key, edge) for key, _, edge in lines
+                                    if not key.startswith(f"{self.worker}:")]
+
+    def _busy(self) -> tuple[int, set[str]]:
+        """(where the journal ends, the other workers' exchanges in flight)."""
+        end, lines = self._others()
         busy: set[str] = set()
-        for line in data.decode(errors="replace").splitlines():
-            key, _, edge = line.partition(" ")
-            if key.startswith(f"{self.worker}:"):
-                continue
+        for key, edge in lines:
             (busy.add if edge == "b" else busy.discard)(key)
-        return len(data), busy
+        return end, busy
 
     def mark(self) -> Mark:
-        offset, busy = self._read()
+        offset, busy = self._busy()
         return Mark(offset, frozenset(busy))
 
     def still_since(self, mark: Mark) -> bool:
         """No other worker's count-changing exchange was in flight at `mark` or began
         after it."""
-        if self.path is None:
-            return True
-        if mark.busy:
-            return False
-        data = self.path.read_bytes()[mark.offset:]
-        return all(line.startswith(f"{self.worker}:")
-                   for line in data.decode(errors="replace").splitlines())
+        return not mark.busy and not self._others(mark.offset)[1]
 
     def wait_still(self, timeout: float = MAX_WAIT) -> None:
         """Until no other worker's count-changing exchange is in flight (at most
         `timeout`): a window opened then has a chance to stay still."""
         end = time.monotonic() + timeout
-        while self.path is not None and self._read()[1] and time.monotonic() < end:
+        while self.path is not None and self._busy()[1] and time.monotonic() < end:
             time.sleep(POLL)
